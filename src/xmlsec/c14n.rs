@@ -1,0 +1,210 @@
+//! Exclusive XML Canonicalization 1.0 without comments (W3C `xml-exc-c14n#`) over a subtree
+//! of a [`Document`], with an excluded node (the enveloped signature) and an
+//! `InclusiveNamespaces PrefixList`.
+//!
+//! Output is the octet stream that is digested or signed. Namespace nodes are rendered only
+//! where visibly utilized (or listed in the PrefixList) and not already rendered with the
+//! same value by an output ancestor; declarations sort default first then by prefix;
+//! attributes sort by (namespace URI, local name). Comments are never output.
+
+use super::dom::{Document, Node, NodeId, NsDecl, NS_XML};
+use super::XmlError;
+
+/// Canonicalizes the subtree at `apex`, leaving out the subtree `exclude` (if any).
+///
+/// `inclusive_prefixes` is the PrefixList (`#default` names the default namespace).
+/// Fails on a node that is not an element, so a void canonical form is never digested
+/// (attacks.md C9).
+pub fn canonicalize(
+    doc: &Document,
+    apex: NodeId,
+    exclude: Option<NodeId>,
+    inclusive_prefixes: &[String],
+) -> Result<Vec<u8>, XmlError> {
+    if doc.element(apex).is_none() {
+        return Err(XmlError::Malformed("canonicalization apex is not an element"));
+    }
+    let mut out = Vec::with_capacity(4096);
+    let in_scope = doc.in_scope_namespaces(apex);
+    let c = Canon { doc, exclude, inclusive: inclusive_prefixes };
+    c.element(apex, &in_scope, &[], &mut out);
+    Ok(out)
+}
+
+struct Canon<'a> {
+    doc: &'a Document,
+    exclude: Option<NodeId>,
+    inclusive: &'a [String],
+}
+
+impl Canon<'_> {
+    /// `in_scope` holds the bindings in scope at the parent; `rendered` the bindings already
+    /// output by output ancestors.
+    fn element(&self, id: NodeId, parent_scope: &[NsDecl], rendered: &[NsDecl], out: &mut Vec<u8>) {
+        let Some(e) = self.doc.element(id) else { return };
+        let mut scope: Vec<NsDecl> = parent_scope.to_vec();
+        for d in &e.ns_decls {
+            scope.retain(|m| m.prefix != d.prefix);
+            scope.push(d.clone());
+        }
+        let lookup = |p: Option<&str>| -> String {
+            scope.iter().rev().find(|d| d.prefix.as_deref() == p).map(|d| d.uri.clone()).unwrap_or_default()
+        };
+
+        // Visibly utilized prefixes: the element's own, and its prefixed attributes' (never `xml`).
+        let mut needed: Vec<(Option<String>, String)> = Vec::new();
+        let want = |p: Option<&str>, uri: String, needed: &mut Vec<(Option<String>, String)>| {
+            if p == Some("xml") {
+                return;
+            }
+            if !needed.iter().any(|(q, _)| q.as_deref() == p) {
+                needed.push((p.map(str::to_owned), uri));
+            }
+        };
+        want(e.prefix.as_deref(), e.ns.clone().unwrap_or_default(), &mut needed);
+        for a in &e.attributes {
+            if let Some(p) = a.prefix.as_deref() {
+                want(Some(p), a.ns.clone().unwrap_or_default(), &mut needed);
+            }
+        }
+        for p in self.inclusive {
+            let p = if p == "#default" { None } else { Some(p.as_str()) };
+            let uri = lookup(p);
+            // A listed prefix that is not in scope is not rendered.
+            if p.is_some() && uri.is_empty() {
+                continue;
+            }
+            want(p, uri, &mut needed);
+        }
+
+        let mut new_rendered: Vec<NsDecl> = rendered.to_vec();
+        let mut emit: Vec<(Option<String>, String)> = Vec::new();
+        for (p, uri) in needed {
+            let current = rendered.iter().find(|d| d.prefix == p).map(|d| d.uri.as_str()).unwrap_or("");
+            if current != uri {
+                new_rendered.retain(|d| d.prefix != p);
+                new_rendered.push(NsDecl { prefix: p.clone(), uri: uri.clone() });
+                emit.push((p, uri));
+            }
+        }
+        emit.sort_by(|a, b| a.0.cmp(&b.0));
+
+        out.push(b'<');
+        out.extend_from_slice(e.qname().as_bytes());
+        for (p, uri) in &emit {
+            match p {
+                None => out.extend_from_slice(b" xmlns=\""),
+                Some(p) => {
+                    out.extend_from_slice(b" xmlns:");
+                    out.extend_from_slice(p.as_bytes());
+                    out.extend_from_slice(b"=\"");
+                }
+            }
+            escape_attr(uri, out);
+            out.push(b'"');
+        }
+        let mut attrs: Vec<_> = e.attributes.iter().collect();
+        attrs.sort_by(|a, b| {
+            (a.ns.as_deref().unwrap_or(""), a.local.as_str()).cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+        });
+        for a in attrs {
+            out.push(b' ');
+            if a.ns.as_deref() == Some(NS_XML) {
+                out.extend_from_slice(b"xml:");
+            } else if let Some(p) = &a.prefix {
+                out.extend_from_slice(p.as_bytes());
+                out.push(b':');
+            }
+            out.extend_from_slice(a.local.as_bytes());
+            out.extend_from_slice(b"=\"");
+            escape_attr(&a.value, out);
+            out.push(b'"');
+        }
+        out.push(b'>');
+        for c in &e.children {
+            if Some(*c) == self.exclude {
+                continue;
+            }
+            match self.doc.node(*c) {
+                Node::Element(_) => self.element(*c, &scope, &new_rendered, out),
+                Node::Text(t) => escape_text(t, out),
+                Node::Comment(_) => {}
+            }
+        }
+        out.extend_from_slice(b"</");
+        out.extend_from_slice(e.qname().as_bytes());
+        out.push(b'>');
+    }
+}
+
+fn escape_text(s: &str, out: &mut Vec<u8>) {
+    for b in s.bytes() {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'\r' => out.extend_from_slice(b"&#xD;"),
+            _ => out.push(b),
+        }
+    }
+}
+
+fn escape_attr(s: &str, out: &mut Vec<u8>) {
+    for b in s.bytes() {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\t' => out.extend_from_slice(b"&#x9;"),
+            b'\n' => out.extend_from_slice(b"&#xA;"),
+            b'\r' => out.extend_from_slice(b"&#xD;"),
+            _ => out.push(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xmlsec::Limits;
+
+    fn c14n(xml: &str, id: Option<&str>, prefixes: &[&str]) -> String {
+        let d = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+        let apex = id.map_or(d.root(), |i| d.find_id(i).unwrap());
+        let p: Vec<String> = prefixes.iter().map(|s| s.to_string()).collect();
+        String::from_utf8(canonicalize(&d, apex, None, &p).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn c14n_renders_only_visibly_utilized_namespaces() {
+        let xml = r#"<n0:local xmlns:n0="foo:bar" xmlns:n3="ftp://example.org"><n1:elem2 xmlns:n1="http://example.net" xml:lang="en" ID="e2"><n3:stuff xmlns:n3="ftp://example.org"/></n1:elem2></n0:local>"#;
+        assert_eq!(
+            c14n(xml, Some("e2"), &[]),
+            r#"<n1:elem2 xmlns:n1="http://example.net" ID="e2" xml:lang="en"><n3:stuff xmlns:n3="ftp://example.org"></n3:stuff></n1:elem2>"#
+        );
+    }
+
+    #[test]
+    fn c14n_honours_inclusive_prefix_list_and_default() {
+        let xml = r#"<r xmlns="urn:d" xmlns:xs="urn:xs" xmlns:u="urn:u"><a ID="a"><b xmlns=""/></a></r>"#;
+        assert_eq!(
+            c14n(xml, Some("a"), &["xs", "#default", "absent"]),
+            r#"<a xmlns="urn:d" xmlns:xs="urn:xs" ID="a"><b xmlns=""></b></a>"#
+        );
+    }
+
+    #[test]
+    fn c14n_sorts_attributes_escapes_and_drops_comments() {
+        let xml = "<r xmlns:b=\"urn:b\" xmlns:a=\"urn:a\" z=\"1\" b:y=\"&lt;&quot;&#9;&#13;\" a:x=\"2\"><!--c-->t&gt;&amp;&#13;<![CDATA[<]]></r>";
+        assert_eq!(
+            c14n(xml, None, &[]),
+            "<r xmlns:a=\"urn:a\" xmlns:b=\"urn:b\" z=\"1\" a:x=\"2\" b:y=\"&lt;&quot;&#x9;&#xD;\">t&gt;&amp;&#xD;&lt;</r>"
+        );
+    }
+
+    #[test]
+    fn c14n_does_not_redeclare_what_an_output_ancestor_rendered() {
+        let xml = r#"<p:r xmlns:p="urn:p"><p:x xmlns:p="urn:p"><p:y xmlns:p="urn:other"/></p:x></p:r>"#;
+        assert_eq!(c14n(xml, None, &[]), r#"<p:r xmlns:p="urn:p"><p:x><p:y xmlns:p="urn:other"></p:y></p:x></p:r>"#);
+    }
+}

@@ -1,0 +1,244 @@
+//! Which `EncryptedKey`, and which of our keys (xmlsec-profile 26; attacks.md E8; eidas-spec
+//! fact 27).
+//!
+//! The EncryptedKeys are taken only from `EncryptedData/ds:KeyInfo` or as siblings of the
+//! `EncryptedData` (the SAML `EncryptedAssertion` allows both), at most two (key rollover), and
+//! never through `ds:RetrievalMethod`. The private key is the one the EncryptedKey names by
+//! certificate or `DEREncodedKeyValue`; it is chosen before any private-key operation and no
+//! other key is tried, so an attacker cannot make us spend one RSA operation per key we hold.
+
+use openssl::pkey::PKey;
+use openssl::x509::X509;
+
+use super::{opt_child, EncError, ParsedKey};
+use crate::xmlsec::dom::{Document, NodeId};
+use crate::xmlsec::keys::{same_public_key, PrivateKey};
+use crate::xmlsec::{decode_base64, NS_DS, NS_DSIG11, NS_XENC};
+
+/// attacks.md E8: one EncryptedKey, two during a key rollover.
+const MAX_ENCRYPTED_KEYS: usize = 2;
+
+/// xmlsec-profile 26; attacks.md E8: the EncryptedKeys in `EncryptedData/ds:KeyInfo` and as
+/// siblings in `container`, at most [`MAX_ENCRYPTED_KEYS`]; no `ds:RetrievalMethod` anywhere.
+pub(super) fn encrypted_keys(doc: &Document, data: NodeId, container: Option<NodeId>) -> Result<Vec<NodeId>, EncError> {
+    let mut found = Vec::new();
+    if let Some(key_info) = opt_child(doc, data, NS_DS, "KeyInfo")? {
+        found.extend(doc.children_named(key_info, NS_XENC, "EncryptedKey"));
+    }
+    if let Some(c) = container {
+        found.extend(doc.children_named(c, NS_XENC, "EncryptedKey"));
+    }
+    if found.is_empty() || found.len() > MAX_ENCRYPTED_KEYS {
+        return Err(EncError::Structure);
+    }
+    for root in found.iter().chain(std::iter::once(&data)) {
+        if contains_element(doc, *root, NS_DS, "RetrievalMethod") {
+            return Err(EncError::Structure);
+        }
+    }
+    Ok(found)
+}
+
+/// The first EncryptedKey (document order) that names one of `keys`, and that key.
+pub(super) fn select_key<'p, 'k>(
+    doc: &Document,
+    parsed: &'p [ParsedKey],
+    keys: &'k [PrivateKey],
+) -> Result<(&'p ParsedKey, &'k PrivateKey), EncError> {
+    for candidate in parsed {
+        if let Some(key) = named_key(doc, candidate.names, keys)? {
+            return Ok((candidate, key));
+        }
+    }
+    Err(EncError::KeyNotFound)
+}
+
+/// The first of `keys` whose public key `key_info` names by `ds:X509Data/ds:X509Certificate`
+/// or `dsig11:DEREncodedKeyValue`.
+///
+/// `ds:KeyValue` (RSAKeyValue, ECKeyValue) alone does not name a key: eIDAS-Node 2.9
+/// (`SAMLAuthnResponseDecrypter.getKeyInfoEncryptionPublicKey`) refuses such a message with
+/// "No public key or certificate found", and its `INVALID_…_missing_pubkey` vector is exactly
+/// that case (eidas-spec fact 27, CEF parity).
+fn named_key<'k>(
+    doc: &Document,
+    key_info: Option<NodeId>,
+    keys: &'k [PrivateKey],
+) -> Result<Option<&'k PrivateKey>, EncError> {
+    let Some(key_info) = key_info else {
+        return Ok(None);
+    };
+    let mut named = Vec::new();
+    for x509_data in doc.children_named(key_info, NS_DS, "X509Data") {
+        for cert in doc.children_named(x509_data, NS_DS, "X509Certificate") {
+            let der = decode_base64(&doc.simple_text(cert)?)?;
+            if let Ok(key) = X509::from_der(&der).and_then(|c| c.public_key()) {
+                named.push(key);
+            }
+        }
+    }
+    for value in doc.children_named(key_info, NS_DSIG11, "DEREncodedKeyValue") {
+        let der = decode_base64(&doc.simple_text(value)?)?;
+        if let Ok(key) = PKey::public_key_from_der(&der) {
+            named.push(key);
+        }
+    }
+    Ok(keys.iter().find(|k| named.iter().any(|n| same_public_key(&k.key, n))))
+}
+
+/// True when the subtree at `root` holds an element `{ns}local`.
+fn contains_element(doc: &Document, root: NodeId, ns: &str, local: &str) -> bool {
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if doc.is(n, ns, local) {
+            return true;
+        }
+        stack.extend(doc.child_elements(n));
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xmlsec::dom::{Element, Node};
+    use openssl::nid::Nid;
+
+    use crate::xmlsec::keys::KeyPolicy;
+    use crate::xmlsec::serialize::subtree_to_xml;
+    use crate::xmlsec::xmlenc::tests::*;
+    use crate::xmlsec::xmlenc::*;
+
+    #[test]
+    fn decrypt_finds_sibling_encrypted_key_in_encrypted_assertion() {
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let key = find(doc, NS_XENC, "EncryptedKey").unwrap();
+            let key_info = doc.parent(key).unwrap();
+            let copy = doc.clone();
+            graft(doc, encrypted_assertion(&copy), &copy, key);
+            doc.detach(key_info);
+        });
+        assert_eq!(
+            parse_doc(&xml).children_named(encrypted_assertion(&parse_doc(&xml)), NS_XENC, "EncryptedKey").count(),
+            1
+        );
+        assert!(decrypt(&xml, &[rsa(0).private()]).is_ok());
+    }
+
+    #[test]
+    fn decrypt_selects_the_named_key_during_rollover() {
+        // Two EncryptedKeys for the same CEK: the first for a key we do not hold, the second for ours.
+        let cek = [7u8; 32];
+        let old =
+            encrypted_data_with_cek(b"<x/>", &cek, &rsa(1).trusted(), ContentAlgorithm::Aes256Gcm, OAEP_256).unwrap();
+        let new =
+            encrypted_data_with_cek(b"<x/>", &cek, &p256().trusted(), ContentAlgorithm::Aes256Gcm, OAEP_256).unwrap();
+        let xml = format!("<e:EA xmlns:e=\"urn:e\">{}</e:EA>", subtree_to_xml(&old, old.root()));
+        let xml = edit_tree(&xml, |doc| graft(doc, doc.root(), &new, find(&new, NS_XENC, "EncryptedKey").unwrap()));
+        let doc = parse_doc(&xml);
+        let keys = [rsa(0).private(), p256().private()];
+        assert_eq!(decrypt_bytes(&doc, doc.root(), &keys, &DecryptionPolicy::default()).unwrap(), b"<x/>");
+    }
+
+    #[test]
+    fn decrypt_identifies_key_by_der_encoded_key_value() {
+        for (party, xml) in [(rsa(0), rsa_doc()), (p256(), ec_doc())] {
+            let xml = edit_tree(&xml, |doc| {
+                let key_info = naming_key_info(doc);
+                let x509_data = doc.first_child_named(key_info, NS_DS, "X509Data").unwrap();
+                doc.detach(x509_data);
+                let der = party.private().public_der();
+                let value = Element::new(Some(NS_DSIG11), Some("dsig11"), "DEREncodedKeyValue")
+                    .with_ns(Some("dsig11"), NS_DSIG11);
+                append_text_element(doc, key_info, value, encode_base64(&der));
+            });
+            assert!(decrypt(&xml, &[rsa(1).private(), party.private()]).is_ok());
+        }
+    }
+
+    #[test]
+    fn decrypt_rejects_more_than_two_encrypted_keys() {
+        // attacks.md E8: one inline and two siblings.
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let key = find(doc, NS_XENC, "EncryptedKey").unwrap();
+            let copy = doc.clone();
+            let ea = encrypted_assertion(&copy);
+            graft(doc, ea, &copy, key);
+            graft(doc, ea, &copy, key);
+        });
+        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+    }
+
+    #[test]
+    fn decrypt_rejects_missing_encrypted_key() {
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let key = find(doc, NS_XENC, "EncryptedKey").unwrap();
+            doc.detach(key);
+        });
+        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method() {
+        let xml = edit(&rsa_doc(), "<ds:KeyInfo>", "<ds:KeyInfo><ds:RetrievalMethod URI=\"#k\"/>");
+        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+    }
+
+    #[test]
+    fn decrypt_reports_key_not_found_when_key_info_names_another_key() {
+        assert_eq!(decrypt(&rsa_doc(), &[rsa(1).private(), p256().private()]).unwrap_err(), EncError::KeyNotFound);
+        assert_eq!(
+            decrypt(&ec_doc(), &[rsa(0).private(), Party::ec(Nid::X9_62_PRIME256V1).private()]).unwrap_err(),
+            EncError::KeyNotFound
+        );
+    }
+
+    #[test]
+    fn decrypt_reports_key_not_found_when_no_key_is_named() {
+        for xml in [rsa_doc(), ec_doc()] {
+            let keys = [rsa(0).private(), p256().private()];
+            let absent = edit_tree(&xml, |doc| {
+                let key_info = naming_key_info(doc);
+                doc.detach(key_info);
+            });
+            assert_eq!(decrypt(&absent, &keys).unwrap_err(), EncError::KeyNotFound);
+            let empty = edit_tree(&xml, |doc| {
+                let x509_data = doc.first_child_named(naming_key_info(doc), NS_DS, "X509Data").unwrap();
+                doc.detach(x509_data);
+            });
+            assert_eq!(decrypt(&empty, &keys).unwrap_err(), EncError::KeyNotFound);
+        }
+    }
+
+    #[test]
+    fn decrypt_does_not_take_rsa_key_value_alone_as_naming_a_key() {
+        // CEF 2.9 parity (its INVALID_…_missing_pubkey vector): KeyValue is not an identifier.
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let key_info = naming_key_info(doc);
+            let x509_data = doc.first_child_named(key_info, NS_DS, "X509Data").unwrap();
+            doc.detach(x509_data);
+            let rsa_key = rsa(0).key.rsa().unwrap();
+            let key_value = doc.append(key_info, Node::Element(ds("KeyValue")));
+            let rsa_value = doc.append(key_value, Node::Element(ds("RSAKeyValue")));
+            append_text_element(doc, rsa_value, ds("Modulus"), encode_base64(&rsa_key.n().to_vec()));
+            append_text_element(doc, rsa_value, ds("Exponent"), encode_base64(&rsa_key.e().to_vec()));
+        });
+        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::KeyNotFound);
+    }
+
+    #[test]
+    fn decrypt_rejects_our_key_below_the_key_policy() {
+        let policy = DecryptionPolicy { keys: KeyPolicy { min_rsa_bits: 4096 }, ..DecryptionPolicy::default() };
+        assert_eq!(decrypt_with(&rsa_doc(), &[rsa(0).private()], &policy).unwrap_err(), EncError::AlgorithmForbidden);
+    }
+
+    #[test]
+    fn decrypt_rejects_key_type_that_does_not_fit_the_method() {
+        // rsa-oaep naming our EC key.
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let cert = find(doc, NS_DS, "X509Certificate").unwrap();
+            set_text(doc, cert, &encode_base64(&p256().cert.to_der().unwrap()));
+        });
+        assert_eq!(decrypt(&xml, &[rsa(0).private(), p256().private()]).unwrap_err(), EncError::Structure);
+    }
+}
