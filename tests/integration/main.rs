@@ -1,0 +1,13 @@
+//! Integration tests: one binary (STYLE.md). Vectors under `tests/vectors/` come from
+//! independent implementations; live round trips call the Python oracles in `tests/oracles/`.
+
+// The whole binary is test code (clippy's allow-*-in-tests covers only `#[test]` functions).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+mod xmlenc_interop;
+mod xmlsec_cli;
+mod xmlsec_interop;
+mod xmlsec_oracles;
+mod xmlsec_props;
+mod xmlsec_vectors;

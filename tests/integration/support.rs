@@ -1,0 +1,99 @@
+//! Shared test support: where the repo, the shared interop folder and the Python oracles
+//! are, and the skip rule (`EIDAS_TEST_REQUIRE_ALL=1` turns every skip into a failure).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under the repository root.
+pub fn repo_file(rel: &str) -> PathBuf {
+    repo().join(rel)
+}
+
+/// True when skips must fail (CI).
+pub fn require_all() -> bool {
+    std::env::var("EIDAS_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Skips (returns `None`) with a printed reason, or fails under `EIDAS_TEST_REQUIRE_ALL=1`.
+pub fn skip<T>(reason: &str) -> Option<T> {
+    assert!(!require_all(), "EIDAS_TEST_REQUIRE_ALL=1 but: {reason}");
+    eprintln!("SKIPPED: {reason}");
+    None
+}
+
+/// `../shared/interop`, when present beside the project.
+pub fn interop() -> Option<PathBuf> {
+    let dir = repo().join("../shared/interop");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        skip("../shared/interop is absent")
+    }
+}
+
+/// A Python interpreter that has signxml, xmlsec, lxml and cryptography
+/// (`EIDAS_TEST_PYTHON`, else `.venv/bin/python`, else `python3`).
+pub fn python() -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("EIDAS_TEST_PYTHON") {
+        Some(p) => vec![PathBuf::from(p)],
+        None => vec![repo().join(".venv/bin/python"), PathBuf::from("python3")],
+    };
+    for c in candidates {
+        let ok = Command::new(&c)
+            .args(["-c", "import signxml, xmlsec, lxml, cryptography"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(c);
+        }
+    }
+    skip("no Python with signxml, xmlsec, lxml and cryptography (set EIDAS_TEST_PYTHON; .ci/run makes one)")
+}
+
+/// Runs an oracle script from `tests/oracles/` and returns (success, stdout, stderr).
+pub fn oracle(py: &Path, script: &str, args: &[&str]) -> (bool, Vec<u8>, String) {
+    let out = Command::new(py).arg(repo().join("tests/oracles").join(script)).args(args).output().expect("oracle runs");
+    (out.status.success(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eidas-connector"))
+}
+
+/// A temporary file holding `bytes`, removed on drop.
+pub struct TempFile(pub PathBuf);
+
+impl TempFile {
+    /// Writes `bytes` to a fresh file.
+    pub fn new(name: &str, bytes: &[u8]) -> Self {
+        let mut rnd = [0u8; 8];
+        openssl::rand::rand_bytes(&mut rnd).unwrap();
+        let dir = std::env::temp_dir().join(format!("eidas-test-{}", hex(&rnd)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        Self(p)
+    }
+    /// Its path as a string.
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(d) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
