@@ -1,4 +1,8 @@
 //! eidas-connector library: the French eIDAS connector.
 
 pub mod commands;
+pub mod saml;
 pub mod xmlsec;
+
+#[cfg(test)]
+mod test_support;

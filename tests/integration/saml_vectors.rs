@@ -1,0 +1,190 @@
+//! Every Response vector of `tests/vectors/saml/manifest.json` (signed by signxml or
+//! python-xmlsec, encrypted by python-xmlsec or cryptography; see `tests/vectors/saml/README.md`)
+//! gives exactly its expected outcome through the full Response validation, and every proxy
+//! metadata vector of `metadata-manifest.json` is accepted or refused as stated.
+
+use std::collections::HashMap;
+
+use eidas_connector::saml::authn_request::RequestedAttribute;
+use eidas_connector::saml::metadata::{parse_proxy_metadata, MetadataOptions};
+use eidas_connector::saml::response::{
+    validate_response, Outcome, Peer, PendingRequest, ResponseContext, ResponsePolicy,
+};
+use eidas_connector::saml::{CountryCode, LevelOfAssurance, NameIdFormat};
+use eidas_connector::xmlsec::keys::{PrivateKey, TrustedCert};
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::support::repo_file;
+
+fn load(name: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(repo_file(&format!("tests/vectors/saml/{name}"))).expect("manifest present");
+    serde_json::from_str::<Value>(&text).expect("JSON").as_array().expect("array").clone()
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_else(|| panic!("{k} missing"))
+}
+
+fn certs(v: &Value) -> Vec<TrustedCert> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| TrustedCert::from_pem(&std::fs::read(repo_file(p.as_str().unwrap())).unwrap()).unwrap())
+        .collect()
+}
+
+fn format(v: &str) -> NameIdFormat {
+    match v {
+        "persistent" => NameIdFormat::Persistent,
+        "transient" => NameIdFormat::Transient,
+        _ => NameIdFormat::Unspecified,
+    }
+}
+
+/// Runs one vector: "authenticated", "failed:<code>" or the error code.
+fn run(v: &Value) -> String {
+    let c = &v["context"];
+    let p = &c["peer"];
+    let now = OffsetDateTime::parse(s(c, "now"), &Rfc3339).unwrap();
+    let pending = PendingRequest {
+        id: s(c, "in_response_to").into(),
+        country: s(c, "country").into(),
+        proxy_entity_id: s(p, "entity_id").into(),
+        level_of_assurance: LevelOfAssurance::from_name(s(c, "loa")).unwrap(),
+        requested_attributes: c["requested"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| RequestedAttribute { name: s(r, "name").into(), required: r["required"].as_bool().unwrap() })
+            .collect(),
+        name_id_format: format(s(c, "name_id_format")),
+    };
+    let peer = Peer {
+        entity_id: s(p, "entity_id").into(),
+        country: CountryCode::parse(s(c, "country")).unwrap(),
+        node_country: p["node_country"].as_str().and_then(CountryCode::parse),
+        signing_certs: certs(&p["signing_certs"]),
+        levels_of_assurance: p["levels_of_assurance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| LevelOfAssurance::from_name(l.as_str().unwrap()))
+            .collect(),
+        highest_protocol_version: p["protocol_version"].as_str().map(str::to_owned),
+        require_signed_assertion: p["require_signed_assertion"].as_bool().unwrap_or(false),
+    };
+    let keys: Vec<PrivateKey> = c["decryption_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| PrivateKey::from_pem(&std::fs::read(repo_file(k.as_str().unwrap())).unwrap(), None).unwrap())
+        .collect();
+    let policy = ResponsePolicy::default();
+    let ctx = ResponseContext {
+        now,
+        entity_id: s(c, "entity_id"),
+        acs_url: s(c, "acs_url"),
+        pending: &pending,
+        peer: &peer,
+        decryption_keys: &keys,
+        policy: &policy,
+    };
+    let message = std::fs::read(repo_file(&format!("tests/vectors/saml/{}", s(v, "file")))).unwrap();
+    let mut replay = HashMap::new();
+    let mut trace = Vec::new();
+    match validate_response(&message, &ctx, &mut replay, &mut trace) {
+        Ok(Outcome::Failed { code, .. }) => format!("failed:{}", code.code()),
+        Ok(Outcome::Authenticated(id)) => {
+            check_values(v, &id);
+            // The same message again is a replay.
+            let mut again = Vec::new();
+            let replayed = validate_response(&message, &ctx, &mut replay, &mut again).unwrap_err();
+            assert_eq!(replayed.code(), "saml.replay", "{}", s(v, "file"));
+            "authenticated".into()
+        }
+        Err(e) => e.code(),
+    }
+}
+
+fn check_values(v: &Value, id: &eidas_connector::saml::response::VerifiedIdentity) {
+    let file = s(v, "file");
+    if let Some(want) = v.get("expect_identity") {
+        assert_eq!(id.issuer(), s(want, "issuer"), "{file}");
+        assert_eq!(id.country().as_str(), s(want, "country"), "{file}");
+        assert_eq!(id.level_of_assurance().to_string(), s(want, "loa"), "{file}");
+        assert_eq!(id.name_id(), s(want, "name_id"), "{file}");
+        assert_eq!(id.response_id(), s(want, "response_id"), "{file}");
+        assert_eq!(id.assertion_id(), s(want, "assertion_id"), "{file}");
+    }
+    let Some(values) = v.get("expect_values").and_then(Value::as_object) else { return };
+    let person = serde_json::to_value(id.person()).unwrap();
+    let claims = serde_json::to_value(id.claims()).unwrap();
+    let base = "http://eidas.europa.eu/attributes/naturalperson/";
+    for (name, want) in values {
+        let raw = id.attributes().get(&format!("{base}{name}"));
+        assert!(!raw.is_empty(), "{file}: {name} missing");
+        match (name.as_str(), want) {
+            ("CurrentAddress", Value::Object(fields)) => {
+                let address = person["current_address"].to_string();
+                for (_, field) in fields {
+                    assert!(address.contains(field.as_str().unwrap()), "{file}: address {address} lacks {field}");
+                }
+            }
+            ("CurrentFamilyName", Value::String(w)) => assert_eq!(claims["family_name"], *w, "{file}"),
+            ("CurrentGivenName", Value::String(w)) => assert_eq!(claims["given_name"], *w, "{file}"),
+            ("DateOfBirth", Value::String(w)) => assert_eq!(claims["birthdate"], *w, "{file}"),
+            ("PersonIdentifier", Value::String(w)) => assert_eq!(claims["sub_source"], *w, "{file}"),
+            (_, Value::String(w)) => assert!(raw.iter().any(|x| x.value == *w), "{file}: {name} is not {w}"),
+            _ => {}
+        }
+    }
+    if let Some(orig) = v.get("expect_values_non_latin").and_then(|o| o["CurrentFamilyName"].as_str()) {
+        assert!(person.to_string().contains(orig), "{file}: the original-script family name is kept");
+    }
+}
+
+#[test]
+fn every_response_vector_gives_its_expected_outcome() {
+    let vectors = load("manifest.json");
+    assert!(vectors.len() >= 50, "only {} response vectors", vectors.len());
+    let mut failures = Vec::new();
+    for v in &vectors {
+        let want = s(v, "expect");
+        let got = run(v);
+        if got != want {
+            failures.push(format!("{}: expected {want}, got {got}", s(v, "file")));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} vectors wrong:\n{}", failures.len(), vectors.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_metadata_vector_gives_its_expected_outcome() {
+    let mut failures = Vec::new();
+    for v in load("metadata-manifest.json") {
+        let c = &v["context"];
+        let now = OffsetDateTime::parse(s(c, "now"), &Rfc3339).unwrap();
+        let xml = std::fs::read(repo_file(&format!("tests/vectors/saml/{}", s(&v, "file")))).unwrap();
+        let got = match parse_proxy_metadata(
+            &xml,
+            &certs(&c["trusted_metadata_signers"]),
+            now,
+            &MetadataOptions::default(),
+        ) {
+            Ok(entities) => {
+                let md = &entities[0];
+                assert_eq!(md.entity_id, s(c, "entity_id"));
+                assert_eq!(md.node_country.map(|c| c.to_string()).as_deref(), c["country"].as_str());
+                "valid".to_owned()
+            }
+            Err(e) => e.cause_code().unwrap_or(e.code()).to_owned(),
+        };
+        let want = s(&v, "expect");
+        if got != want && !(want == "metadata.signature" && got.starts_with("sig.")) {
+            failures.push(format!("{}: expected {want}, got {got}", s(&v, "file")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
