@@ -1,6 +1,7 @@
 //! eidas-connector library: the French eIDAS connector.
 
 pub mod commands;
+pub mod config;
 pub mod saml;
 pub mod xmlsec;
 

@@ -19,6 +19,28 @@ enum Command {
     /// XML security core: verify, decrypt and sign documents as the connector does.
     #[command(subcommand)]
     Xmlsec(XmlsecCommand),
+    /// SAML metadata: print ours, verify a proxy service's.
+    #[command(subcommand)]
+    Metadata(MetadataCommand),
+    /// Print the signed AuthnRequest we would send to a proxy service.
+    AuthnRequest(commands::saml::AuthnRequestArgs),
+    /// Captured SAML Responses.
+    #[command(subcommand)]
+    Response(ResponseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MetadataCommand {
+    /// Print our signed connector metadata.
+    Print(commands::saml::MetadataPrintArgs),
+    /// Verify a proxy service's metadata against its country's trust anchor; print a JSON summary.
+    Verify(commands::saml::MetadataVerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ResponseCommand {
+    /// Run the full Response validation on a captured Response, as the service does.
+    Check(commands::saml::ResponseCheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +59,16 @@ fn main() -> ExitCode {
         Command::Xmlsec(XmlsecCommand::Verify(a)) => commands::xmlsec::verify(a),
         Command::Xmlsec(XmlsecCommand::Decrypt(a)) => commands::xmlsec::decrypt(a).map(String::into_bytes),
         Command::Xmlsec(XmlsecCommand::Sign(a)) => commands::xmlsec::sign(a).map(String::into_bytes),
+        Command::Metadata(MetadataCommand::Print(a)) => commands::saml::metadata_print(a).map(String::into_bytes),
+        Command::Metadata(MetadataCommand::Verify(a)) => commands::saml::metadata_verify(a).map(String::into_bytes),
+        Command::AuthnRequest(a) => commands::saml::authn_request(a).map(String::into_bytes),
+        Command::Response(ResponseCommand::Check(a)) => {
+            let check = commands::saml::response_check(a);
+            if let Some(text) = check.explanation {
+                eprint!("{text}");
+            }
+            check.result.map(String::into_bytes)
+        }
     };
     match result {
         Ok(out) => {

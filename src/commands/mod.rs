@@ -5,6 +5,7 @@
 //! Failures come back as a [`CommandError`] whose stable code the binary prints as
 //! `error: <code>` with exit status 1.
 
+pub mod saml;
 pub mod xmlsec;
 
 /// A failed command: a stable code for `error: <code>` and a detail for humans.

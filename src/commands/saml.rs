@@ -1,0 +1,382 @@
+//! `eidas-connector metadata print|verify`, `authn-request` and `response check`: the eIDAS
+//! protocol layer from the shell, exactly as the service runs it.
+
+use std::path::{Path, PathBuf};
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::{read_input, CommandError};
+use crate::config::Config;
+use crate::saml::attributes::{self, PersonKind};
+use crate::saml::authn_request::{
+    build_authn_request, new_request_id, render_post_form, AuthnRequestParams, ProxyCapabilities, RequestedAttribute,
+};
+use crate::saml::metadata::{
+    build_connector_metadata, parse_proxy_metadata, ConnectorMetadataKeys, MetadataOptions, ProxyServiceMetadata,
+};
+use crate::saml::response::{
+    validate_response, CheckResult, Outcome, Peer, PendingRequest, ResponseContext, ResponsePolicy, CHECKS,
+};
+use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat};
+use crate::xmlsec::keys::{PrivateKey, TrustedCert};
+
+/// `metadata print`.
+#[derive(Debug, clap::Args)]
+pub struct MetadataPrintArgs {
+    /// Configuration file (TOML).
+    #[arg(long, env = "EIDAS_CONNECTOR_CONFIG")]
+    pub config: PathBuf,
+    /// Sign as of this instant (RFC 3339; default now).
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+/// `metadata verify`.
+#[derive(Debug, clap::Args)]
+pub struct MetadataVerifyArgs {
+    /// The country's metadata trust anchor (PEM); repeat for several.
+    #[arg(long = "trust", required = true)]
+    pub trust: Vec<PathBuf>,
+    /// Judge validity as of this instant (RFC 3339; default now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// INSECURE: accept unsigned metadata (test aggregates only).
+    #[arg(long)]
+    pub insecure_allow_unsigned: bool,
+    /// The metadata file (EntityDescriptor or EntitiesDescriptor).
+    pub file: PathBuf,
+}
+
+/// `authn-request`.
+#[derive(Debug, clap::Args)]
+pub struct AuthnRequestArgs {
+    /// Configuration file (TOML).
+    #[arg(long, env = "EIDAS_CONNECTOR_CONFIG")]
+    pub config: PathBuf,
+    /// The proxy service's metadata.
+    #[arg(long)]
+    pub metadata: PathBuf,
+    /// Its country's metadata trust anchor (PEM); repeat for several.
+    #[arg(long = "trust", required = true)]
+    pub trust: Vec<PathBuf>,
+    /// Requested minimum level of assurance.
+    #[arg(long, value_parser = ["substantial", "high"])]
+    pub loa: String,
+    /// An extra attribute to request (Name URI or FriendlyName); the minimum data set is always requested.
+    #[arg(long = "attribute")]
+    pub attributes: Vec<String>,
+    /// Request instant (RFC 3339; default now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Print the auto-submit HTML form instead of the XML.
+    #[arg(long)]
+    pub form: bool,
+}
+
+/// `response check`.
+#[derive(Debug, clap::Args)]
+pub struct ResponseCheckArgs {
+    /// The captured Response: XML or base64 as posted; `-` for standard input.
+    pub file: PathBuf,
+    /// The proxy service's metadata.
+    #[arg(long)]
+    pub metadata: PathBuf,
+    /// Its country's metadata trust anchor (PEM); repeat for several.
+    #[arg(long = "trust", required = true)]
+    pub trust: Vec<PathBuf>,
+    /// Our decryption key (PEM); repeat for several.
+    #[arg(long = "key", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// Our entityID (the expected Audience).
+    #[arg(long)]
+    pub entity_id: String,
+    /// Our ACS URL (the expected Destination and Recipient).
+    #[arg(long)]
+    pub acs: String,
+    /// The country the request went to.
+    #[arg(long)]
+    pub country: String,
+    /// The ID of the request this Response answers.
+    #[arg(long)]
+    pub in_response_to: String,
+    /// The requested minimum level of assurance.
+    #[arg(long, value_parser = ["substantial", "high"])]
+    pub loa: String,
+    /// An attribute that was required (Name URI or FriendlyName), beyond the minimum data set.
+    #[arg(long = "require")]
+    pub require: Vec<String>,
+    /// The NameID format that was requested.
+    #[arg(long, default_value = "unspecified", value_parser = ["persistent", "transient", "unspecified"])]
+    pub name_id_format: String,
+    /// Require a signed Assertion (per-country setting).
+    #[arg(long)]
+    pub require_signed_assertion: bool,
+    /// Judge times as of this instant (RFC 3339; default now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Print each check with pass/fail on standard error.
+    #[arg(long)]
+    pub explain: bool,
+    /// Print personal values (names, dates, identifiers) in the JSON.
+    #[arg(long)]
+    pub show_values: bool,
+}
+
+fn fail(code: &str, detail: impl Into<String>) -> CommandError {
+    CommandError::new(code, detail)
+}
+
+fn instant(now: Option<&str>) -> Result<OffsetDateTime, CommandError> {
+    match now {
+        None => Ok(OffsetDateTime::now_utc()),
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|e| fail("usage.now", format!("--now {s}: {e}"))),
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, CommandError> {
+    std::fs::read(path).map_err(|e| fail("io.read", format!("{}: {e}", path.display())))
+}
+
+fn trust_anchors(paths: &[PathBuf]) -> Result<Vec<TrustedCert>, CommandError> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.extend(TrustedCert::from_pem(&read_file(p)?).map_err(|e| fail(e.code(), format!("{}: {e}", p.display())))?);
+    }
+    Ok(out)
+}
+
+fn load_config(path: &Path) -> Result<Config, CommandError> {
+    Config::load(Some(path)).map_err(|e| fail(e.code(), e.to_string()))
+}
+
+/// The single proxy service of a metadata file (or the one of `country` in an aggregate).
+fn proxy_metadata(
+    path: &Path,
+    trust: &[PathBuf],
+    now: OffsetDateTime,
+    country: Option<CountryCode>,
+) -> Result<ProxyServiceMetadata, CommandError> {
+    let anchors = trust_anchors(trust)?;
+    let mut entities = parse_proxy_metadata(&read_file(path)?, &anchors, now, &MetadataOptions::default())
+        .map_err(|e| fail(e.cause_code().unwrap_or(e.code()), e.to_string()))?;
+    if entities.len() > 1 {
+        entities.retain(|m| country.is_some() && m.node_country == country);
+    }
+    match entities.len() {
+        1 => entities.pop().ok_or_else(|| fail("metadata.no_idp", "no proxy service")),
+        0 => Err(fail("metadata.no_idp", "no proxy service for that country in the metadata")),
+        _ => Err(fail("metadata.ambiguous", "several proxy services match; pass a single EntityDescriptor")),
+    }
+}
+
+/// Our signed metadata.
+pub fn metadata_print(args: &MetadataPrintArgs) -> Result<String, CommandError> {
+    let cfg = load_config(&args.config)?;
+    let now = instant(args.now.as_deref())?;
+    let mut request_certs: Vec<openssl::x509::X509> = cfg.signing_key.cert.iter().cloned().collect();
+    request_certs.extend(cfg.next_signing_cert.iter().cloned());
+    let encryption_certs: Vec<openssl::x509::X509> =
+        cfg.decryption_keys.iter().filter_map(|k| k.cert.clone()).collect();
+    let keys = ConnectorMetadataKeys {
+        metadata_signer: cfg.metadata_signer(),
+        signature_algorithm: cfg.signature_algorithm,
+        digest_algorithm: cfg.digest_algorithm,
+        request_signing_certs: &request_certs,
+        encryption_certs: &encryption_certs,
+    };
+    let id = new_request_id().map_err(|e| fail(e.code(), e.to_string()))?;
+    build_connector_metadata(&cfg.metadata_config(), &keys, now, &id).map_err(|e| fail(e.code(), e.to_string()))
+}
+
+/// A verified proxy metadata file, summarized as JSON.
+pub fn metadata_verify(args: &MetadataVerifyArgs) -> Result<String, CommandError> {
+    let anchors = trust_anchors(&args.trust)?;
+    let now = instant(args.now.as_deref())?;
+    let opts = MetadataOptions { insecure_allow_unsigned: args.insecure_allow_unsigned, ..MetadataOptions::default() };
+    if args.insecure_allow_unsigned {
+        eprintln!("warning: --insecure-allow-unsigned: unsigned metadata is accepted without proof of origin");
+    }
+    let entities = parse_proxy_metadata(&read_file(&args.file)?, &anchors, now, &opts)
+        .map_err(|e| fail(e.cause_code().unwrap_or(e.code()), e.to_string()))?;
+    let summary =
+        if let [one] = entities.as_slice() { serde_json::to_value(one) } else { serde_json::to_value(&entities) };
+    summary
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .map(|s| s + "\n")
+        .map_err(|e| fail("output.json", e.to_string()))
+}
+
+/// The signed AuthnRequest (or its POST form) we would send to a proxy service.
+pub fn authn_request(args: &AuthnRequestArgs) -> Result<String, CommandError> {
+    let cfg = load_config(&args.config)?;
+    let now = instant(args.now.as_deref())?;
+    let md = proxy_metadata(&args.metadata, &args.trust, now, None)?;
+    let sso = md
+        .sso_post_url
+        .clone()
+        .ok_or_else(|| fail("metadata.no_sso_post", "the proxy service has no HTTP-POST SSO endpoint"))?;
+    let loa = LevelOfAssurance::from_name(&args.loa).ok_or_else(|| fail("usage.loa", "substantial or high"))?;
+    let params = AuthnRequestParams {
+        id: new_request_id().map_err(|e| fail(e.code(), e.to_string()))?,
+        issue_instant: now,
+        issuer: cfg.settings.connector.entity_id.clone(),
+        provider_name: cfg.settings.connector.provider_name.clone(),
+        level_of_assurance: loa,
+        requested_attributes: args
+            .attributes
+            .iter()
+            .map(|a| RequestedAttribute { name: a.clone(), required: false })
+            .collect(),
+        name_id_format: NameIdFormat::Unspecified,
+        requester_id: None,
+    };
+    let caps = ProxyCapabilities {
+        sso_post_url: sso.clone(),
+        supported_attributes: md.supported_attributes.clone(),
+        levels_of_assurance: md.levels_of_assurance.clone(),
+        requester_id_flag: md.requester_id_flag,
+    };
+    let xml = build_authn_request(&params, &caps, &cfg.signing_key, cfg.signature_algorithm, cfg.digest_algorithm)
+        .map_err(|e| fail(e.code(), e.to_string()))?;
+    if args.form {
+        let mut relay = [0u8; 16];
+        openssl::rand::rand_bytes(&mut relay).map_err(|_| fail("rand", "no randomness"))?;
+        let relay: String = relay.iter().map(|b| format!("{b:02x}")).collect();
+        return Ok(render_post_form(&sso, &xml, &relay));
+    }
+    Ok(xml)
+}
+
+fn requested_attributes(extra: &[String]) -> Result<Vec<RequestedAttribute>, CommandError> {
+    let mut out: Vec<RequestedAttribute> = attributes::minimum_data_set(PersonKind::Natural)
+        .map(|d| RequestedAttribute { name: d.name.to_owned(), required: d.mandatory })
+        .collect();
+    for name in extra {
+        let def = attributes::by_name(name)
+            .or_else(|| attributes::by_friendly_name(name))
+            .ok_or_else(|| fail("request.unknown_attribute", format!("unknown attribute {name}")))?;
+        match out.iter_mut().find(|a| a.name == def.name) {
+            Some(a) => a.required = true,
+            None => out.push(RequestedAttribute { name: def.name.to_owned(), required: true }),
+        }
+    }
+    Ok(out)
+}
+
+/// The result of `response check`: JSON on stdout, the explanation on stderr.
+pub struct ResponseCheck {
+    /// JSON on success or on a valid failure status.
+    pub result: Result<String, CommandError>,
+    /// The checks, in order, when `--explain`.
+    pub explanation: Option<String>,
+}
+
+/// Validates a captured Response as the service does.
+pub fn response_check(args: &ResponseCheckArgs) -> ResponseCheck {
+    let mut trace = Vec::new();
+    let result = run_response_check(args, &mut trace);
+    let explanation = args.explain.then(|| explain(&trace));
+    ResponseCheck { result, explanation }
+}
+
+fn explain(trace: &[CheckResult]) -> String {
+    let mut out = String::new();
+    for name in CHECKS {
+        // The last result of a check wins (decryption reports twice on a non-assertion).
+        match trace.iter().rev().find(|c| c.check == name) {
+            Some(CheckResult { passed: true, .. }) => out.push_str(&format!("  pass  {name}\n")),
+            Some(CheckResult { code, .. }) => {
+                out.push_str(&format!("  FAIL  {name}: {}\n", code.as_deref().unwrap_or("?")));
+            }
+            None => out.push_str(&format!("  ----  {name} (not run)\n")),
+        }
+    }
+    out
+}
+
+fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) -> Result<String, CommandError> {
+    let now = instant(args.now.as_deref())?;
+    let country =
+        CountryCode::parse(&args.country).ok_or_else(|| fail("usage.country", "two upper-case letters, e.g. ES"))?;
+    let md = proxy_metadata(&args.metadata, &args.trust, now, Some(country))?;
+    let keys: Vec<PrivateKey> = args
+        .keys
+        .iter()
+        .map(|p| {
+            PrivateKey::from_pem(&read_file(p)?, None).map_err(|e| fail(e.code(), format!("{}: {e}", p.display())))
+        })
+        .collect::<Result<_, _>>()?;
+    let loa = LevelOfAssurance::from_name(&args.loa).ok_or_else(|| fail("usage.loa", "substantial or high"))?;
+    let pending = PendingRequest {
+        id: args.in_response_to.clone(),
+        country: country.to_string(),
+        proxy_entity_id: md.entity_id.clone(),
+        level_of_assurance: loa,
+        requested_attributes: requested_attributes(&args.require)?,
+        name_id_format: match args.name_id_format.as_str() {
+            "persistent" => NameIdFormat::Persistent,
+            "transient" => NameIdFormat::Transient,
+            _ => NameIdFormat::Unspecified,
+        },
+    };
+    let peer = Peer {
+        entity_id: md.entity_id.clone(),
+        country,
+        node_country: md.node_country,
+        signing_certs: md.signing_keys(),
+        levels_of_assurance: md.levels_of_assurance.clone(),
+        highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
+        require_signed_assertion: args.require_signed_assertion,
+    };
+    let policy = ResponsePolicy::default();
+    let ctx = ResponseContext {
+        now,
+        entity_id: &args.entity_id,
+        acs_url: &args.acs,
+        pending: &pending,
+        peer: &peer,
+        decryption_keys: &keys,
+        policy: &policy,
+    };
+    let message = read_input(&args.file)?;
+    let mut replay = std::collections::HashMap::new();
+    let outcome = validate_response(&message, &ctx, &mut replay, trace).map_err(|e| fail(&e.code(), e.to_string()))?;
+    let json = match outcome {
+        Outcome::Failed { status, code } => serde_json::json!({
+            "outcome": "failed",
+            "code": code.code(),
+            "oidc_error": code.oidc_error(),
+            "saml": status,
+        }),
+        Outcome::Authenticated(id) => {
+            let mut subject = serde_json::Map::new();
+            subject.insert("format".into(), serde_json::json!(id.name_id_format()));
+            let mut v = serde_json::Map::new();
+            v.insert("outcome".into(), "authenticated".into());
+            v.insert("issuer".into(), id.issuer().into());
+            v.insert("citizen_country".into(), serde_json::json!(id.country()));
+            v.insert("level_of_assurance".into(), serde_json::json!(id.level_of_assurance()));
+            v.insert(
+                "authn_instant".into(),
+                serde_json::json!(id.authn_instant().and_then(|t| t.format(&Rfc3339).ok())),
+            );
+            v.insert("acr".into(), id.claims().acr.as_str().into());
+            v.insert("amr".into(), serde_json::json!(id.claims().amr));
+            v.insert(
+                "attribute_names".into(),
+                serde_json::json!(id.attributes().iter().map(|(name, _)| name).collect::<Vec<_>>()),
+            );
+            // Personal data only on request (STYLE: never print values by default).
+            if args.show_values {
+                subject.insert("name_id".into(), id.name_id().into());
+                v.insert("attributes".into(), serde_json::to_value(id.attributes()).unwrap_or_default());
+                v.insert("person".into(), serde_json::to_value(id.person()).unwrap_or_default());
+                v.insert("claims".into(), serde_json::to_value(id.claims()).unwrap_or_default());
+            }
+            v.insert("subject".into(), subject.into());
+            serde_json::Value::Object(v)
+        }
+    };
+    serde_json::to_string_pretty(&json).map(|s| s + "\n").map_err(|e| fail("output.json", e.to_string()))
+}

@@ -1,0 +1,400 @@
+//! Settings: one TOML file (`--config` or `EIDAS_CONNECTOR_CONFIG`), then environment
+//! overrides (`EIDAS_CONNECTOR__SECTION__KEY`), validated into typed settings with every
+//! problem reported at once. Nothing else in the crate reads configuration.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::saml::{CountryCode, SpType};
+use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm};
+
+/// Every problem found in a configuration, reported together.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigError(pub Vec<String>);
+
+impl ConfigError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        "config.invalid"
+    }
+}
+
+/// `[connector]`: who we are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorSettings {
+    /// Our entityID = the HTTPS URL of our metadata (keep the production one to stay trusted).
+    pub entity_id: String,
+    /// Our Assertion Consumer Service URL (HTTP-POST).
+    pub acs_url: String,
+    /// Our country (`eidas:NodeCountry`).
+    pub country: String,
+    /// `eidas:SPType`, published in our metadata only.
+    #[serde(default = "default_sp_type")]
+    pub sp_type: SpType,
+    /// How long our metadata is valid (`validUntil` = now + this), seconds.
+    #[serde(default = "default_metadata_valid_secs")]
+    pub metadata_valid_secs: u64,
+    /// Protocol versions we announce.
+    #[serde(default = "default_protocol_versions")]
+    pub protocol_versions: Vec<String>,
+    /// `ProviderName` sent to proxy services when the hub does not give one.
+    #[serde(default)]
+    pub provider_name: Option<String>,
+}
+
+fn default_sp_type() -> SpType {
+    SpType::Public
+}
+fn default_metadata_valid_secs() -> u64 {
+    86_400
+}
+fn default_protocol_versions() -> Vec<String> {
+    ["1.4", "1.3", "1.2", "1.1"].iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A private key with its certificate, as file paths.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPairSettings {
+    /// PEM private key.
+    pub key: PathBuf,
+    /// PEM certificate.
+    pub cert: PathBuf,
+}
+
+/// `[keys]`: our signing and decryption keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    /// Signs AuthnRequests and metadata.
+    pub signing: KeyPairSettings,
+    /// Signs our metadata, when kept apart from the request-signing key (as the French
+    /// production node does: CN=eIDAS-metadata). Defaults to `signing`.
+    #[serde(default)]
+    pub metadata_signing: Option<KeyPairSettings>,
+    /// The next signing certificate, published ahead of a rollover.
+    #[serde(default)]
+    pub next_signing_cert: Option<PathBuf>,
+    /// Decryption keys (current first; during a rollover, also the next one).
+    pub encryption: Vec<KeyPairSettings>,
+    /// Signature method URI for what we sign.
+    #[serde(default = "default_signature_algorithm")]
+    pub signature_algorithm: String,
+}
+
+fn default_signature_algorithm() -> String {
+    SignatureAlgorithm::RsaPssSha256.uri().to_owned()
+}
+
+/// `[organization]` of our metadata.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationSettings {
+    /// `OrganizationName`.
+    pub name: String,
+    /// `OrganizationDisplayName`.
+    pub display_name: String,
+    /// `OrganizationURL`.
+    pub url: String,
+    /// `xml:lang` of the organization names.
+    #[serde(default = "default_lang")]
+    pub lang: String,
+}
+
+fn default_lang() -> String {
+    "fr".to_owned()
+}
+
+/// One `[[contacts]]` entry of our metadata.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactSettings {
+    /// `support` or `technical`.
+    pub contact_type: String,
+    /// `Company`.
+    #[serde(default)]
+    pub company: Option<String>,
+    /// `GivenName`.
+    #[serde(default)]
+    pub given_name: Option<String>,
+    /// `SurName`.
+    #[serde(default)]
+    pub surname: Option<String>,
+    /// `EmailAddress`.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `TelephoneNumber`.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// The configuration file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Who we are.
+    pub connector: ConnectorSettings,
+    /// Our keys.
+    pub keys: KeySettings,
+    /// Our organization.
+    pub organization: OrganizationSettings,
+    /// Our contacts (support and technical).
+    #[serde(default)]
+    pub contacts: Vec<ContactSettings>,
+}
+
+/// Validated configuration with keys loaded.
+#[derive(Debug)]
+pub struct Config {
+    /// The settings as read.
+    pub settings: Settings,
+    /// Our country.
+    pub country: CountryCode,
+    /// Our signing key with its certificate.
+    pub signing_key: PrivateKey,
+    /// The metadata signing key with its certificate, when apart from `signing_key`.
+    pub metadata_signing_key: Option<PrivateKey>,
+    /// The next signing certificate.
+    pub next_signing_cert: Option<openssl::x509::X509>,
+    /// Our decryption keys with their certificates.
+    pub decryption_keys: Vec<PrivateKey>,
+    /// Signature method.
+    pub signature_algorithm: SignatureAlgorithm,
+    /// Digest method (the signature method's hash).
+    pub digest_algorithm: DigestAlgorithm,
+}
+
+impl Config {
+    /// Loads `path` (or `EIDAS_CONNECTOR_CONFIG`), applies environment overrides, validates
+    /// and loads keys. Relative key paths are resolved against the file's folder.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let path = match path {
+            Some(p) => p.to_path_buf(),
+            None => std::env::var_os("EIDAS_CONNECTOR_CONFIG").map(PathBuf::from).ok_or_else(|| {
+                ConfigError(vec!["no configuration file: pass --config or set EIDAS_CONNECTOR_CONFIG".into()])
+            })?,
+        };
+        let raw = config::Config::builder()
+            .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml))
+            .add_source(config::Environment::with_prefix("EIDAS_CONNECTOR").prefix_separator("__").separator("__"))
+            .build()
+            .map_err(|e| ConfigError(vec![format!("{}: {e}", path.display())]))?;
+        let settings: Settings =
+            raw.try_deserialize().map_err(|e| ConfigError(vec![format!("{}: {e}", path.display())]))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::validate(settings, &base)
+    }
+
+    /// Validates settings, collecting every problem.
+    pub fn validate(settings: Settings, base: &Path) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let c = &settings.connector;
+        for (name, url) in [
+            ("connector.entity_id", &c.entity_id),
+            ("connector.acs_url", &c.acs_url),
+            ("organization.url", &settings.organization.url),
+        ] {
+            if !url.starts_with("https://")
+                && !url.starts_with("http://localhost")
+                && !url.starts_with("http://127.0.0.1")
+            {
+                problems.push(format!("{name} must be an https URL (got {url:?})"));
+            }
+        }
+        let country = CountryCode::parse(&c.country);
+        if country.is_none() {
+            problems.push(format!("connector.country must be two upper-case letters (got {:?})", c.country));
+        }
+        if c.metadata_valid_secs < 3600 || c.metadata_valid_secs > 30 * 86_400 {
+            problems.push("connector.metadata_valid_secs must be between 3600 and 2592000".into());
+        }
+        if c.protocol_versions.is_empty() {
+            problems.push("connector.protocol_versions must not be empty".into());
+        }
+        for contact in &settings.contacts {
+            if !matches!(contact.contact_type.as_str(), "support" | "technical") {
+                problems.push(format!(
+                    "contacts.contact_type must be support or technical (got {:?})",
+                    contact.contact_type
+                ));
+            }
+            if contact.email.as_deref().is_none_or(|e| !e.contains('@')) {
+                problems.push(format!("contacts ({}): email is required", contact.contact_type));
+            }
+        }
+        for wanted in ["support", "technical"] {
+            if !settings.contacts.iter().any(|c| c.contact_type == wanted) {
+                problems.push(format!("contacts: a {wanted} contact is required (eIDAS metadata)"));
+            }
+        }
+        let signature_algorithm = SignatureAlgorithm::from_uri(&settings.keys.signature_algorithm);
+        if signature_algorithm.is_none() {
+            problems.push(format!(
+                "keys.signature_algorithm is not an allowed method: {}",
+                settings.keys.signature_algorithm
+            ));
+        }
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let read = |p: &Path, problems: &mut Vec<String>| -> Option<Vec<u8>> {
+            std::fs::read(resolve(p)).map_err(|e| problems.push(format!("{}: {e}", resolve(p).display()))).ok()
+        };
+        let load_pair = |pair: &KeyPairSettings, what: &str, problems: &mut Vec<String>| -> Option<PrivateKey> {
+            let key = read(&pair.key, problems)?;
+            let cert = read(&pair.cert, problems)?;
+            match PrivateKey::from_pem(&key, Some(&cert)) {
+                Ok(k)
+                    if k.cert
+                        .as_ref()
+                        .and_then(|c| c.public_key().ok())
+                        .is_some_and(|p| crate::xmlsec::keys::same_public_key(&p, &k.key)) =>
+                {
+                    Some(k)
+                }
+                Ok(_) => {
+                    problems.push(format!("{what}: the certificate does not match the key"));
+                    None
+                }
+                Err(e) => {
+                    problems.push(format!("{what}: {e}"));
+                    None
+                }
+            }
+        };
+        let signing_key = load_pair(&settings.keys.signing, "keys.signing", &mut problems);
+        let metadata_signing_key =
+            settings.keys.metadata_signing.as_ref().and_then(|p| load_pair(p, "keys.metadata_signing", &mut problems));
+        if let (Some(k), Some(a)) = (&signing_key, signature_algorithm) {
+            let fits = if a.is_rsa() { k.key.rsa().is_ok() } else { k.key.ec_key().is_ok() };
+            if !fits {
+                problems.push("keys.signing: the key type does not fit keys.signature_algorithm".into());
+            } else if crate::xmlsec::keys::KeyPolicy::default().check(&k.key).is_err() {
+                problems.push("keys.signing: key below the eIDAS minimum (RSA 3072, allowed curves)".into());
+            }
+        }
+        let next_signing_cert = settings.keys.next_signing_cert.as_ref().and_then(|p| {
+            let pem = read(p, &mut problems)?;
+            openssl::x509::X509::from_pem(&pem)
+                .map_err(|_| problems.push("keys.next_signing_cert: not a PEM certificate".into()))
+                .ok()
+        });
+        if settings.keys.encryption.is_empty() {
+            problems.push("keys.encryption must list at least one key".into());
+        }
+        let decryption_keys: Vec<PrivateKey> =
+            settings.keys.encryption.iter().filter_map(|p| load_pair(p, "keys.encryption", &mut problems)).collect();
+        match (problems.is_empty(), country, signing_key, signature_algorithm) {
+            (true, Some(country), Some(signing_key), Some(signature_algorithm)) => Ok(Self {
+                settings,
+                country,
+                signing_key,
+                metadata_signing_key,
+                next_signing_cert,
+                decryption_keys,
+                digest_algorithm: signature_algorithm.digest(),
+                signature_algorithm,
+            }),
+            _ => Err(ConfigError(problems)),
+        }
+    }
+}
+
+impl Config {
+    /// The key our metadata is signed with.
+    pub fn metadata_signer(&self) -> &PrivateKey {
+        self.metadata_signing_key.as_ref().unwrap_or(&self.signing_key)
+    }
+
+    /// Our metadata settings for [`crate::saml::metadata::build_connector_metadata`].
+    pub fn metadata_config(&self) -> crate::saml::metadata::ConnectorMetadataConfig {
+        use crate::saml::metadata::{ConnectorMetadataConfig, ContactPerson, Organization};
+        let s = &self.settings;
+        let contact = |kind: &str| {
+            s.contacts.iter().find(|c| c.contact_type == kind).map_or_else(
+                || ContactPerson { company: None, given_name: None, surname: None, email: String::new(), phone: None },
+                |c| ContactPerson {
+                    company: c.company.clone(),
+                    given_name: c.given_name.clone(),
+                    surname: c.surname.clone(),
+                    email: c.email.clone().unwrap_or_default(),
+                    phone: c.phone.clone(),
+                },
+            )
+        };
+        let organization = Organization {
+            name: s.organization.name.clone(),
+            display_name: s.organization.display_name.clone(),
+            url: s.organization.url.clone(),
+            lang: s.organization.lang.clone(),
+        };
+        let mut cfg = ConnectorMetadataConfig::new(
+            s.connector.entity_id.clone(),
+            s.connector.acs_url.clone(),
+            self.country,
+            organization,
+            contact("support"),
+            contact("technical"),
+        );
+        cfg.sp_type = s.connector.sp_type;
+        cfg.valid_for = time::Duration::seconds(i64::try_from(s.connector.metadata_valid_secs).unwrap_or(86_400));
+        cfg.protocol_versions = s.connector.protocol_versions.clone();
+        cfg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_config_parses_and_validates() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docker/config.toml");
+        let cfg = Config::load(Some(&path)).unwrap();
+        assert_eq!(cfg.country.as_str(), "FR");
+        assert_eq!(cfg.decryption_keys.len(), 1);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let toml = r#"
+            [connector]
+            entity_id = "ftp://x"
+            acs_url = "https://x/acs"
+            country = "fr"
+            [keys]
+            signing = { key = "missing.key", cert = "missing.crt" }
+            encryption = []
+            signature_algorithm = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+            [organization]
+            name = "n"
+            display_name = "d"
+            url = "https://o"
+        "#;
+        let settings: Settings = toml_from(toml);
+        let err = Config::validate(settings, Path::new(".")).unwrap_err();
+        let all = err.0.join("\n");
+        for needle in ["entity_id", "connector.country", "signature_algorithm", "missing.key", "keys.encryption"] {
+            assert!(all.contains(needle), "{needle} not reported in:\n{all}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str("[connector]\nentity_idd = \"x\"", config::FileFormat::Toml))
+            .build()
+            .unwrap();
+        assert!(raw.try_deserialize::<Settings>().is_err());
+    }
+
+    fn toml_from(s: &str) -> Settings {
+        config::Config::builder()
+            .add_source(config::File::from_str(s, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap()
+    }
+}
