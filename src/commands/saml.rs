@@ -228,6 +228,7 @@ pub fn authn_request(args: &AuthnRequestArgs) -> Result<String, CommandError> {
             .iter()
             .map(|a| RequestedAttribute { name: a.clone(), required: false })
             .collect(),
+        non_notified_levels: Vec::new(),
         name_id_format: NameIdFormat::Unspecified,
         requester_id: None,
     };

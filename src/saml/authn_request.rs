@@ -10,7 +10,9 @@
 use time::OffsetDateTime;
 
 use super::attributes::{self, PersonKind};
-use super::{LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NAME_FORMAT_URI, NS_EIDAS, NS_SAML, NS_SAMLP};
+use super::{
+    format_instant, LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NAME_FORMAT_URI, NS_EIDAS, NS_SAML, NS_SAMLP,
+};
 use crate::xmlsec::dsig::{sign_element, DsigError};
 use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::xmlsec::serialize::{escape_attr, to_xml};
@@ -99,6 +101,9 @@ pub struct AuthnRequestParams {
     pub level_of_assurance: LevelOfAssurance,
     /// Requested attributes (Name URI or FriendlyName); the minimum data set is always added.
     pub requested_attributes: Vec<RequestedAttribute>,
+    /// Non-notified LoA URIs also acceptable (never under `http://eidas.europa.eu/LoA/`);
+    /// empty on the FranceConnect+ path.
+    pub non_notified_levels: Vec<String>,
     /// `NameIDPolicy/@Format`.
     pub name_id_format: NameIdFormat,
     /// The actual relying party, for private SPs; sent only when the proxy asks for it.
@@ -174,6 +179,15 @@ pub fn build_authn_request(
     {
         return Err(AuthnRequestError::LoaNotSupported(params.level_of_assurance));
     }
+    // eIDAS MF 3.1: non-notified levels MUST NOT use the notified prefix; no duplicates.
+    for (i, uri) in params.non_notified_levels.iter().enumerate() {
+        if uri.starts_with("http://eidas.europa.eu/LoA/")
+            || uri.trim().is_empty()
+            || params.non_notified_levels.iter().take(i).any(|u| u == uri)
+        {
+            return Err(AuthnRequestError::InvalidValue("non-notified level of assurance"));
+        }
+    }
     let attrs = resolve_requested_attributes(&params.requested_attributes, proxy)?;
     let mut doc = Document::new(
         Element::new(Some(NS_SAMLP), Some("saml2p"), "AuthnRequest")
@@ -222,10 +236,23 @@ pub fn build_authn_request(
         "NameIDPolicy",
         &[("AllowCreate", "true"), ("Format", params.name_id_format.uri())],
     );
-    // eIDAS MF 1.4 §2.4.1 / fact 7: a notified LoA goes with Comparison="minimum" and one ClassRef.
-    let rac = append(&mut doc, root, NS_SAMLP, "saml2p", "RequestedAuthnContext", &[("Comparison", "minimum")]);
-    let class = append(&mut doc, rac, NS_SAML, "saml2", "AuthnContextClassRef", &[]);
-    doc.append(class, Node::Text(params.level_of_assurance.uri().to_owned()));
+    // eIDAS MF 1.4 §2.4.1 / fact 7: a notified LoA goes with Comparison="minimum" and one
+    // ClassRef; with non-notified levels, Comparison="exact" lists every acceptable URI: the
+    // requested notified level, all higher notified levels, then the non-notified ones.
+    let (comparison, class_refs): (&str, Vec<String>) = if params.non_notified_levels.is_empty() {
+        ("minimum", vec![params.level_of_assurance.uri().to_owned()])
+    } else {
+        let notified = [LevelOfAssurance::Low, LevelOfAssurance::Substantial, LevelOfAssurance::High]
+            .into_iter()
+            .filter(|l| *l >= params.level_of_assurance)
+            .map(|l| l.uri().to_owned());
+        ("exact", notified.chain(params.non_notified_levels.iter().cloned()).collect())
+    };
+    let rac = append(&mut doc, root, NS_SAMLP, "saml2p", "RequestedAuthnContext", &[("Comparison", comparison)]);
+    for uri in class_refs {
+        let class = append(&mut doc, rac, NS_SAML, "saml2", "AuthnContextClassRef", &[]);
+        doc.append(class, Node::Text(uri));
+    }
     // Fact 10: Scoping/RequesterID only when the proxy asks for it; it comes last (schema order).
     if let (true, Some(rid)) = (proxy.requester_id_flag, &params.requester_id) {
         if rid.trim().is_empty() || rid.chars().count() > MAX_REQUESTER_ID_CHARS {
@@ -245,21 +272,6 @@ fn append(doc: &mut Document, parent: NodeId, ns: &str, prefix: &str, local: &st
         e.set_attr(k, v);
     }
     doc.append(parent, Node::Element(e))
-}
-
-/// `xsd:dateTime` in UTC with milliseconds, as the reference node writes it.
-pub fn format_instant(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
 }
 
 /// The HTTP-POST binding form that the browser submits to the proxy service

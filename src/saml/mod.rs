@@ -13,6 +13,8 @@ pub mod status;
 
 use std::fmt;
 
+use time::OffsetDateTime;
+
 /// SAML 2.0 protocol namespace.
 pub const NS_SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 /// SAML 2.0 assertion namespace.
@@ -161,4 +163,19 @@ impl SpType {
             Self::Private => "private",
         }
     }
+}
+
+/// `xsd:dateTime` in UTC with milliseconds, as the reference node writes it.
+pub fn format_instant(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod saml_cli;
+mod saml_props;
 mod saml_vectors;
 mod support;
 mod xmlenc_interop;

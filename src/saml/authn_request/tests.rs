@@ -26,6 +26,7 @@ fn params() -> AuthnRequestParams {
         provider_name: Some("FranceConnect".into()),
         level_of_assurance: LevelOfAssurance::Substantial,
         requested_attributes: vec![RequestedAttribute { name: "PlaceOfBirth".into(), required: false }],
+        non_notified_levels: Vec::new(),
         name_id_format: NameIdFormat::Unspecified,
         requester_id: None,
     }
@@ -162,4 +163,26 @@ fn post_form_escapes_every_value() {
     assert!(form.contains("action=\"https://x.example/a?b=1&amp;c=&quot;2&quot;\""));
     assert!(form.contains("value=\"&quot;&gt;&lt;script&gt;"));
     assert!(form.contains(&format!("value=\"{}\"", crate::xmlsec::encode_base64(b"<x/>"))));
+}
+
+#[test]
+fn authn_request_lists_every_acceptable_level_with_exact_for_non_notified_levels() {
+    let mut p = params();
+    p.non_notified_levels = vec!["http://eidas.example.se/LoA/loa3".into()];
+    let xml = build(&p, &proxy()).unwrap();
+    let doc = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+    let rac = doc.first_child_named(doc.root(), NS_SAMLP, "RequestedAuthnContext").unwrap();
+    assert_eq!(doc.attr(rac, "Comparison"), Some("exact"));
+    let refs: Vec<String> =
+        doc.children_named(rac, NS_SAML, "AuthnContextClassRef").map(|r| doc.simple_text(r).unwrap()).collect();
+    assert_eq!(
+        refs,
+        [
+            "http://eidas.europa.eu/LoA/substantial",
+            "http://eidas.europa.eu/LoA/high",
+            "http://eidas.example.se/LoA/loa3"
+        ]
+    );
+    p.non_notified_levels = vec!["http://eidas.europa.eu/LoA/NotNotified/high".into()];
+    assert_eq!(build(&p, &proxy()).unwrap_err(), AuthnRequestError::InvalidValue("non-notified level of assurance"));
 }

@@ -337,7 +337,7 @@ fn version_key(v: &str) -> Option<Vec<u32>> {
 }
 
 fn serialize_instant<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&write::format_instant(*t))
+    s.serialize_str(&crate::saml::format_instant(*t))
 }
 
 fn serialize_duration_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {

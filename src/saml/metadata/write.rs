@@ -11,7 +11,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::{MetadataError, ATTR_APPLICATION_IDENTIFIER, ATTR_PROTOCOL_VERSION, BINDING_POST};
 use crate::saml::{
-    CountryCode, NameIdFormat, SpType, NAME_FORMAT_URI, NS_ALG, NS_EIDAS, NS_MD, NS_MDATTR, NS_SAML, NS_SAMLP,
+    format_instant, CountryCode, NameIdFormat, SpType, NAME_FORMAT_URI, NS_ALG, NS_EIDAS, NS_MD, NS_MDATTR, NS_SAML,
+    NS_SAMLP,
 };
 use crate::xmlsec::dom::{is_ncname, Attribute, Document, Element, Node, NodeId, NS_XML};
 use crate::xmlsec::dsig::sign_element;
@@ -397,21 +398,6 @@ fn contact(doc: &mut Document, parent: NodeId, kind: &str, c: &ContactPerson) {
             text_child(doc, p, md(local), v);
         }
     }
-}
-
-/// `xsd:dateTime` in UTC with milliseconds, as the reference node writes it.
-pub(super) fn format_instant(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
 }
 
 #[cfg(test)]
