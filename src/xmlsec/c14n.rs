@@ -25,10 +25,22 @@ pub fn canonicalize(
         return Err(XmlError::Malformed("canonicalization apex is not an element"));
     }
     let mut out = Vec::with_capacity(4096);
-    let in_scope = doc.in_scope_namespaces(apex);
+    let apex_scope = doc.in_scope_namespaces(apex);
     let c = Canon { doc, exclude, inclusive: inclusive_prefixes };
-    c.element(apex, &in_scope, &[], &mut out);
+    // Bindings in scope at the apex's parent: the apex's own declarations are pushed by `element`.
+    let own: Vec<&NsDecl> = doc.element(apex).map(|e| e.ns_decls.iter().collect()).unwrap_or_default();
+    let mut scope: Vec<(Option<&str>, &str)> =
+        apex_scope.iter().filter(|d| !own.contains(d)).map(|d| (d.prefix.as_deref(), d.uri.as_str())).collect();
+    let mut rendered: Vec<(Option<&str>, &str)> = Vec::new();
+    c.element(apex, &mut scope, &mut rendered, &mut out);
     Ok(out)
+}
+
+/// Namespace bindings as a stack: later entries shadow earlier ones.
+type Bindings<'a> = Vec<(Option<&'a str>, &'a str)>;
+
+fn lookup<'a>(stack: &[(Option<&'a str>, &'a str)], prefix: Option<&str>) -> &'a str {
+    stack.iter().rev().find(|(p, _)| *p == prefix).map_or("", |(_, u)| u)
 }
 
 struct Canon<'a> {
@@ -37,60 +49,49 @@ struct Canon<'a> {
     inclusive: &'a [String],
 }
 
-impl Canon<'_> {
-    /// `in_scope` holds the bindings in scope at the parent; `rendered` the bindings already
-    /// output by output ancestors.
-    fn element(&self, id: NodeId, parent_scope: &[NsDecl], rendered: &[NsDecl], out: &mut Vec<u8>) {
+impl<'a> Canon<'a> {
+    /// `scope` holds the bindings in scope at the parent; `rendered` the bindings already
+    /// output by output ancestors. Both are restored before returning.
+    fn element(&self, id: NodeId, scope: &mut Bindings<'a>, rendered: &mut Bindings<'a>, out: &mut Vec<u8>) {
         let Some(e) = self.doc.element(id) else { return };
-        let mut scope: Vec<NsDecl> = parent_scope.to_vec();
-        for d in &e.ns_decls {
-            scope.retain(|m| m.prefix != d.prefix);
-            scope.push(d.clone());
-        }
-        let lookup = |p: Option<&str>| -> String {
-            scope.iter().rev().find(|d| d.prefix.as_deref() == p).map(|d| d.uri.clone()).unwrap_or_default()
-        };
+        let scope_mark = scope.len();
+        scope.extend(e.ns_decls.iter().map(|d| (d.prefix.as_deref(), d.uri.as_str())));
 
         // Visibly utilized prefixes: the element's own, and its prefixed attributes' (never `xml`).
-        let mut needed: Vec<(Option<String>, String)> = Vec::new();
-        let want = |p: Option<&str>, uri: String, needed: &mut Vec<(Option<String>, String)>| {
-            if p == Some("xml") {
-                return;
-            }
-            if !needed.iter().any(|(q, _)| q.as_deref() == p) {
-                needed.push((p.map(str::to_owned), uri));
+        let mut needed: Vec<(Option<&'a str>, &'a str)> = Vec::with_capacity(4);
+        let mut want = |p: Option<&'a str>, uri: &'a str| {
+            if p != Some("xml") && !needed.iter().any(|(q, _)| *q == p) {
+                needed.push((p, uri));
             }
         };
-        want(e.prefix.as_deref(), e.ns.clone().unwrap_or_default(), &mut needed);
+        want(e.prefix.as_deref(), e.ns.as_deref().unwrap_or(""));
         for a in &e.attributes {
             if let Some(p) = a.prefix.as_deref() {
-                want(Some(p), a.ns.clone().unwrap_or_default(), &mut needed);
+                want(Some(p), a.ns.as_deref().unwrap_or(""));
             }
         }
         for p in self.inclusive {
             let p = if p == "#default" { None } else { Some(p.as_str()) };
-            let uri = lookup(p);
+            let uri = lookup(scope, p);
             // A listed prefix that is not in scope is not rendered.
             if p.is_some() && uri.is_empty() {
                 continue;
             }
-            want(p, uri, &mut needed);
+            want(p, uri);
         }
 
-        let mut new_rendered: Vec<NsDecl> = rendered.to_vec();
-        let mut emit: Vec<(Option<String>, String)> = Vec::new();
+        let rendered_mark = rendered.len();
+        let mut emit: Vec<(Option<&'a str>, &'a str)> = Vec::with_capacity(needed.len());
         for (p, uri) in needed {
-            let current = rendered.iter().find(|d| d.prefix == p).map(|d| d.uri.as_str()).unwrap_or("");
-            if current != uri {
-                new_rendered.retain(|d| d.prefix != p);
-                new_rendered.push(NsDecl { prefix: p.clone(), uri: uri.clone() });
+            if lookup(rendered, p) != uri {
                 emit.push((p, uri));
             }
         }
         emit.sort_by(|a, b| a.0.cmp(&b.0));
+        rendered.extend(emit.iter().copied());
 
         out.push(b'<');
-        out.extend_from_slice(e.qname().as_bytes());
+        write_qname(e.prefix.as_deref(), &e.local, out);
         for (p, uri) in &emit {
             match p {
                 None => out.extend_from_slice(b" xmlns=\""),
@@ -126,41 +127,61 @@ impl Canon<'_> {
                 continue;
             }
             match self.doc.node(*c) {
-                Node::Element(_) => self.element(*c, &scope, &new_rendered, out),
+                Node::Element(_) => self.element(*c, scope, rendered, out),
                 Node::Text(t) => escape_text(t, out),
                 Node::Comment(_) => {}
             }
         }
         out.extend_from_slice(b"</");
-        out.extend_from_slice(e.qname().as_bytes());
+        write_qname(e.prefix.as_deref(), &e.local, out);
         out.push(b'>');
+        rendered.truncate(rendered_mark);
+        scope.truncate(scope_mark);
     }
+}
+
+fn write_qname(prefix: Option<&str>, local: &str, out: &mut Vec<u8>) {
+    if let Some(p) = prefix {
+        out.extend_from_slice(p.as_bytes());
+        out.push(b':');
+    }
+    out.extend_from_slice(local.as_bytes());
+}
+
+/// Writes `s`, replacing the bytes `replace` maps, in runs (most text has nothing to escape).
+fn escape_with(s: &str, out: &mut Vec<u8>, replace: fn(u8) -> Option<&'static [u8]>) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if let Some(r) = replace(*b) {
+            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            out.extend_from_slice(r);
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
 }
 
 fn escape_text(s: &str, out: &mut Vec<u8>) {
-    for b in s.bytes() {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'\r' => out.extend_from_slice(b"&#xD;"),
-            _ => out.push(b),
-        }
-    }
+    escape_with(s, out, |b| match b {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
 }
 
 fn escape_attr(s: &str, out: &mut Vec<u8>) {
-    for b in s.bytes() {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'"' => out.extend_from_slice(b"&quot;"),
-            b'\t' => out.extend_from_slice(b"&#x9;"),
-            b'\n' => out.extend_from_slice(b"&#xA;"),
-            b'\r' => out.extend_from_slice(b"&#xD;"),
-            _ => out.push(b),
-        }
-    }
+    escape_with(s, out, |b| match b {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'"' => Some(b"&quot;"),
+        b'\t' => Some(b"&#x9;"),
+        b'\n' => Some(b"&#xA;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
 }
 
 #[cfg(test)]

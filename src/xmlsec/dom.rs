@@ -10,6 +10,7 @@
 //! This module knows nothing of SAML or of signatures; it must not call `openssl`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -76,8 +77,8 @@ pub struct Attribute {
     pub prefix: Option<String>,
     /// Local name.
     pub local: String,
-    /// Resolved namespace; `None` for unprefixed attributes.
-    pub ns: Option<String>,
+    /// Resolved namespace; `None` for unprefixed attributes (shared, not copied, per node).
+    pub ns: Option<Arc<str>>,
     /// Normalized value (XML 1.0 attribute-value normalization applied).
     pub value: String,
 }
@@ -89,8 +90,8 @@ pub struct Element {
     pub prefix: Option<String>,
     /// Local name.
     pub local: String,
-    /// Resolved namespace, `None` when the element is in no namespace.
-    pub ns: Option<String>,
+    /// Resolved namespace, `None` when the element is in no namespace (shared, not copied, per node).
+    pub ns: Option<Arc<str>>,
     /// Attributes in document order.
     pub attributes: Vec<Attribute>,
     /// Namespace declarations made on this element, in document order.
@@ -105,7 +106,7 @@ impl Element {
         Self {
             prefix: prefix.map(str::to_owned),
             local: local.to_owned(),
-            ns: ns.map(str::to_owned),
+            ns: ns.map(Arc::from),
             attributes: Vec::new(),
             ns_decls: Vec::new(),
             children: Vec::new(),
@@ -460,7 +461,13 @@ fn is_xml_char(c: char) -> bool {
 }
 
 fn check_chars(s: &str) -> Result<(), XmlError> {
-    if s.chars().all(is_xml_char) {
+    // Fast path, branch-free so that it vectorizes: printable ASCII and the three allowed
+    // controls need no decoding; only text with other bytes is checked char by char.
+    let (bad_control, non_ascii) = s.bytes().fold((false, false), |(bad, high), b| {
+        let allowed_control = (b == b'\t') | (b == b'\n') | (b == b'\r');
+        (bad | ((b < 0x20) & !allowed_control), high | (b >= 0x80))
+    });
+    if !bad_control && (!non_ascii || s.chars().all(is_xml_char)) {
         Ok(())
     } else {
         Err(XmlError::Malformed("illegal character"))
@@ -497,7 +504,7 @@ struct Parser<'l> {
     slots: Vec<Slot>,
     stack: Vec<NodeId>,
     /// Namespace scopes: (prefix, uri) pushed per element, with the count to pop at its end.
-    scope: Vec<NsDecl>,
+    scope: Vec<(Option<String>, Arc<str>)>,
     scope_marks: Vec<usize>,
     context: Vec<NsDecl>,
     root: Option<NodeId>,
@@ -511,7 +518,7 @@ impl<'l> Parser<'l> {
             limits,
             slots: Vec::new(),
             stack: Vec::new(),
-            scope: context.to_vec(),
+            scope: context.iter().map(|d| (d.prefix.clone(), Arc::from(d.uri.as_str()))).collect(),
             scope_marks: Vec::new(),
             context: context.to_vec(),
             root: None,
@@ -528,6 +535,8 @@ impl<'l> Parser<'l> {
         let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
         // attacks.md A7: UTF-8 only.
         let text = std::str::from_utf8(input).map_err(|_| XmlError::Malformed("not UTF-8"))?;
+        // Roughly one node per 16 bytes of SAML; avoids regrowing the arena.
+        self.slots.reserve(text.len() / 16);
         let mut reader = Reader::from_str(text);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
@@ -657,13 +666,13 @@ impl<'l> Parser<'l> {
         Ok(id)
     }
 
-    fn resolve(&self, prefix: Option<&str>) -> Result<Option<String>, XmlError> {
+    fn resolve(&self, prefix: Option<&str>) -> Result<Option<Arc<str>>, XmlError> {
         if prefix == Some("xml") {
-            return Ok(Some(NS_XML.to_owned()));
+            return Ok(Some(Arc::from(NS_XML)));
         }
-        let found = self.scope.iter().rev().find(|d| d.prefix.as_deref() == prefix);
+        let found = self.scope.iter().rev().find(|(p, _)| p.as_deref() == prefix);
         match (prefix, found) {
-            (_, Some(d)) if !d.uri.is_empty() => Ok(Some(d.uri.clone())),
+            (_, Some((_, uri))) if !uri.is_empty() => Ok(Some(Arc::clone(uri))),
             (None, _) => Ok(None),
             (Some(_), _) => Err(XmlError::Malformed("unbound namespace prefix")),
         }
@@ -696,7 +705,7 @@ impl<'l> Parser<'l> {
                 check_ns_uri(&value)?;
                 ns_decls.push(NsDecl { prefix: Some(p.to_owned()), uri: value });
             } else {
-                raw_attrs.push((key.to_owned(), value));
+                raw_attrs.push((key, value));
             }
         }
         // attacks.md A6.
@@ -707,14 +716,14 @@ impl<'l> Parser<'l> {
             return Err(XmlError::TooManyAttributes);
         }
         self.scope_marks.push(ns_decls.len());
-        self.scope.extend(ns_decls.iter().cloned());
+        self.scope.extend(ns_decls.iter().map(|d| (d.prefix.clone(), Arc::from(d.uri.as_str()))));
 
         let name = e.name();
         let (prefix, local) = split_qname(name.0)?;
         let ns = self.resolve(prefix)?;
         let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
         for (key, value) in raw_attrs {
-            let (ap, al) = split_qname(&key)?;
+            let (ap, al) = split_qname(key)?;
             let ans = match ap {
                 Some(_) => self.resolve(ap)?,
                 None => None,

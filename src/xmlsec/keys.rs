@@ -274,12 +274,9 @@ impl PrivateKey {
     }
 }
 
-/// True when two keys have the same public half.
+/// True when two keys have the same public half (`EVP_PKEY_eq`: no encoding round trip).
 pub fn same_public_key<A: openssl::pkey::HasPublic, B: openssl::pkey::HasPublic>(a: &PKey<A>, b: &PKey<B>) -> bool {
-    match (a.public_key_to_der(), b.public_key_to_der()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
+    a.public_eq(b)
 }
 
 fn subject_line(cert: &X509) -> String {

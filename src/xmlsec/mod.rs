@@ -93,7 +93,7 @@ impl XmlError {
 /// base64 (attacks.md W1).
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, XmlError> {
     use base64::Engine as _;
-    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')).collect();
+    let compact: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).collect();
     base64::engine::general_purpose::STANDARD.decode(compact).map_err(|_| XmlError::Base64)
 }
 

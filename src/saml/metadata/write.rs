@@ -336,7 +336,7 @@ fn with_lang(mut e: Element, lang: &str) -> Element {
     e.attributes.push(Attribute {
         prefix: Some("xml".to_owned()),
         local: "lang".to_owned(),
-        ns: Some(NS_XML.to_owned()),
+        ns: Some(NS_XML.into()),
         value: lang.to_owned(),
     });
     e
