@@ -3,16 +3,7 @@
 
 use eidas_connector::xmlsec::keys::SignatureAlgorithm;
 
-use crate::support::{bin, oracle, python, repo_file, TempFile};
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = bin().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{oracle, python, repo_file, run, TempFile};
 
 fn path(rel: &str) -> String {
     repo_file(rel).to_string_lossy().into_owned()

@@ -61,9 +61,14 @@ pub fn oracle(py: &Path, script: &str, args: &[&str]) -> (bool, Vec<u8>, String)
     (out.status.success(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-/// The binary under test.
-pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_eidas-connector"))
+/// Runs the binary under test: (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_eidas-connector")).args(args).output().expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A temporary file holding `bytes`, removed on drop.

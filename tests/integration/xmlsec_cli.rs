@@ -1,15 +1,6 @@
 //! The operator commands as a black box: exit status, stdout, and `error: <code>`.
 
-use crate::support::{bin, interop, repo_file, TempFile};
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = bin().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{interop, repo_file, run, TempFile};
 
 fn pki(name: &str, ext: &str) -> String {
     repo_file(&format!("certs/test-pki/{name}.{ext}.pem")).to_string_lossy().into_owned()
