@@ -22,7 +22,11 @@ pub fn require_all() -> bool {
 /// Skips (returns `None`) with a printed reason, or fails under `EIDAS_TEST_REQUIRE_ALL=1`.
 pub fn skip<T>(reason: &str) -> Option<T> {
     assert!(!require_all(), "EIDAS_TEST_REQUIRE_ALL=1 but: {reason}");
-    eprintln!("SKIPPED: {reason}");
+    {
+        use std::io::Write as _;
+        // Straight to stderr: the test harness captures eprintln!, and a skip must be seen.
+        let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+    }
     None
 }
 

@@ -7,24 +7,14 @@ use crate::saml::metadata::MetadataOptions;
 use crate::xmlsec::dsig::DsigError;
 use time::macros::datetime;
 
-const INTEROP_METADATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/interop/metadata/");
 /// "Today" for the expiry tests.
 const TODAY: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
 
-/// Reads an interop file, or returns `None` (after saying why) when the shared folder is
-/// absent and `EIDAS_TEST_REQUIRE_ALL` is not `1`.
+/// Reads an interop metadata file, or returns `None` (after saying why) when the shared
+/// folder is absent and `EIDAS_TEST_REQUIRE_ALL` is not `1`.
 fn interop(name: &str) -> Option<Vec<u8>> {
-    let path = format!("{INTEROP_METADATA}{name}");
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) if std::env::var("EIDAS_TEST_REQUIRE_ALL").as_deref() == Ok("1") => {
-            panic!("EIDAS_TEST_REQUIRE_ALL=1 but {path} cannot be read: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: {path} cannot be read ({e}); the interop samples live in ../shared/interop");
-            None
-        }
-    }
+    let path = crate::test_support::interop(&format!("metadata/{name}"))?;
+    Some(std::fs::read(path).expect("interop file readable"))
 }
 
 /// The certificate in the document signature's `ds:KeyInfo` (the first `X509Certificate`
