@@ -91,7 +91,13 @@ fn run(v: &Value) -> String {
         decryption_keys: &keys,
         policy: &policy,
     };
-    let message = std::fs::read(repo_file(&format!("tests/vectors/saml/{}", s(v, "file")))).unwrap();
+    let file = s(v, "file");
+    let path = if std::path::Path::new(file).is_absolute() {
+        std::path::PathBuf::from(file)
+    } else {
+        repo_file(&format!("tests/vectors/saml/{file}"))
+    };
+    let message = std::fs::read(path).unwrap();
     let mut replay = HashMap::new();
     let mut trace = Vec::new();
     match validate_response(&message, &ctx, &mut replay, &mut trace) {
@@ -187,4 +193,86 @@ fn every_metadata_vector_gives_its_expected_outcome() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn vector(file: &str) -> Value {
+    load("manifest.json").into_iter().find(|v| v["file"] == file).expect("vector in manifest")
+}
+
+#[test]
+fn response_of_a_proxy_whose_node_country_differs_is_refused() {
+    // eidas-spec §2.6 step 17 (CEF 200015): the same valid Response, peer metadata saying DE.
+    let mut v = vector("accept_success.xml");
+    v["context"]["peer"]["node_country"] = "DE".into();
+    assert_eq!(run(&v), "saml.country_mismatch");
+}
+
+#[test]
+fn response_loa_above_the_request_but_not_published_by_the_proxy_is_refused() {
+    // eidas-spec fact 18 (CEF 202021): high is not among the levels this proxy publishes.
+    let mut v = vector("accept_success_loa_high.xml");
+    v["context"]["peer"]["levels_of_assurance"] = serde_json::json!(["substantial"]);
+    assert_eq!(run(&v), "saml.loa");
+    // And a high request is not met by a substantial answer.
+    let mut v = vector("accept_success.xml");
+    v["context"]["loa"] = "high".into();
+    assert_eq!(run(&v), "saml.loa");
+}
+
+#[test]
+fn response_outside_the_time_window_is_refused_at_the_default_skew() {
+    // IssueInstant 10:00:00 + 5 min message age + 60 s skew, and NotOnOrAfter 10:05:00 + 60 s:
+    // 10:05:59 is still in, 10:06:01 is out (the message-age check runs first).
+    let mut v = vector("accept_success.xml");
+    v["context"]["now"] = "2026-11-25T10:05:59Z".into();
+    assert_eq!(run(&v), "authenticated");
+    v["context"]["now"] = "2026-11-25T10:06:01Z".into();
+    assert_eq!(run(&v), "saml.stale");
+    // Sent from a clock 61 s ahead: IssueInstant in the future beyond the skew.
+    v["context"]["now"] = "2026-11-25T09:58:59Z".into();
+    assert_eq!(run(&v), "saml.stale");
+}
+
+#[test]
+fn a_document_that_is_not_a_response_is_refused_before_any_signature_work() {
+    let mut v = vector("accept_success.xml");
+    v["file"] = "proxy-metadata.xml".into();
+    assert_eq!(run(&v), "saml.not_a_response");
+}
+
+#[test]
+fn response_with_another_version_is_refused_when_signed_by_signxml() {
+    // SAML Core 3.2.2: Version 2.0. The Response is edited then re-signed by signxml (an
+    // independent signer) at test time, so only the version rule can refuse it.
+    let Some(py) = crate::support::python() else { return };
+    let original = std::fs::read_to_string(repo_file("tests/vectors/saml/accept_success.xml")).unwrap();
+    let start = original.find("<ds:Signature").unwrap();
+    let end = original.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let unsigned =
+        format!("{}{}", &original[..start], &original[end..]).replacen("Version=\"2.0\"", "Version=\"1.1\"", 1);
+    let file = crate::support::TempFile::new("v11.xml", unsigned.as_bytes());
+    let (key, cert) = (
+        repo_file("certs/test-pki/idp-rsa3072.key.pem").to_string_lossy().into_owned(),
+        repo_file("certs/test-pki/idp-rsa3072.crt.pem").to_string_lossy().into_owned(),
+    );
+    let (ok, signed, err) = crate::support::oracle(
+        &py,
+        "sign_signxml.py",
+        &[
+            "--key",
+            &key,
+            "--cert",
+            &cert,
+            "--alg",
+            "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1",
+            "--digest",
+            "http://www.w3.org/2001/04/xmlenc#sha256",
+            file.path(),
+        ],
+    );
+    assert!(ok, "signxml: {err}");
+    let signed_file = crate::support::TempFile::new("v11-signed.xml", &signed);
+    let mut v = vector("accept_success.xml");
+    v["file"] = signed_file.path().into();
+    assert_eq!(run(&v), "saml.version");
 }
