@@ -93,7 +93,11 @@ impl XmlError {
 /// base64 (attacks.md W1).
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, XmlError> {
     use base64::Engine as _;
-    let compact: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).collect();
+    // Copy line by line (base64 in XML is wrapped at 64 or 76 columns), not byte by byte.
+    let mut compact = Vec::with_capacity(text.len());
+    for piece in text.as_bytes().split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        compact.extend_from_slice(piece);
+    }
     base64::engine::general_purpose::STANDARD.decode(compact).map_err(|_| XmlError::Base64)
 }
 
