@@ -148,14 +148,21 @@ fn write_qname(prefix: Option<&str>, local: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(local.as_bytes());
 }
 
-/// Writes `s`, replacing the bytes `replace` maps, in runs (most text has nothing to escape).
-fn escape_with(s: &str, out: &mut Vec<u8>, replace: fn(u8) -> Option<&'static [u8]>) {
+/// Writes `s`, escaping the bytes `special` selects with `replace`, in runs: most text (base64
+/// above all) has nothing to escape and is copied at once.
+#[inline(always)]
+fn escape_with(s: &str, out: &mut Vec<u8>, special: impl Fn(u8) -> bool, replace: impl Fn(u8) -> &'static [u8]) {
     let bytes = s.as_bytes();
+    // Branch-free scan first, so that it vectorizes.
+    if !bytes.iter().fold(false, |any, b| any | special(*b)) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     for (i, b) in bytes.iter().enumerate() {
-        if let Some(r) = replace(*b) {
+        if special(*b) {
             out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-            out.extend_from_slice(r);
+            out.extend_from_slice(replace(*b));
             start = i + 1;
         }
     }
@@ -163,25 +170,33 @@ fn escape_with(s: &str, out: &mut Vec<u8>, replace: fn(u8) -> Option<&'static [u
 }
 
 fn escape_text(s: &str, out: &mut Vec<u8>) {
-    escape_with(s, out, |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'>' => Some(b"&gt;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
-    });
+    escape_with(
+        s,
+        out,
+        |b| (b == b'&') | (b == b'<') | (b == b'>') | (b == b'\r'),
+        |b| match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            _ => b"&#xD;",
+        },
+    );
 }
 
 fn escape_attr(s: &str, out: &mut Vec<u8>) {
-    escape_with(s, out, |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'"' => Some(b"&quot;"),
-        b'\t' => Some(b"&#x9;"),
-        b'\n' => Some(b"&#xA;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
-    });
+    escape_with(
+        s,
+        out,
+        |b| (b == b'&') | (b == b'<') | (b == b'"') | (b == b'\t') | (b == b'\n') | (b == b'\r'),
+        |b| match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'"' => b"&quot;",
+            b'\t' => b"&#x9;",
+            b'\n' => b"&#xA;",
+            _ => b"&#xD;",
+        },
+    );
 }
 
 #[cfg(test)]
