@@ -161,7 +161,10 @@ fn proxy_metadata(
     let mut entities = parse_proxy_metadata(&read_file(path)?, &anchors, now, &MetadataOptions::default())
         .map_err(|e| fail(e.cause_code().unwrap_or(e.code()), e.to_string()))?;
     if entities.len() > 1 {
-        entities.retain(|m| country.is_some() && m.node_country == country);
+        let Some(country) = country else {
+            return Err(fail("metadata.ambiguous", "an aggregate: pass a single EntityDescriptor"));
+        };
+        entities.retain(|m| m.node_country == Some(country));
     }
     match entities.len() {
         1 => entities.pop().ok_or_else(|| fail("metadata.no_idp", "no proxy service")),

@@ -117,15 +117,9 @@ pub fn validate_response(
         ),
     )?;
     // eidas-spec §2.6 step 5: the Issuer is the proxy the request went to; Format entity if present.
-    let issuer_ok = |parent: NodeId| -> bool {
-        let Some(issuer) = doc.first_child_named(parent, NS_SAML, "Issuer") else { return false };
-        let format_ok = doc.attr(issuer, "Format").is_none_or(|f| f == NAMEID_FORMAT_ENTITY);
-        format_ok
-            && doc
-                .simple_text(issuer)
-                .is_ok_and(|v| v.trim() == ctx.peer.entity_id && ctx.pending.proxy_entity_id == ctx.peer.entity_id)
-    };
-    t.check("response.issuer", ensure(issuer_ok(response), ResponseError::IssuerMismatch))?;
+    let issuer_ok =
+        ctx.pending.proxy_entity_id == ctx.peer.entity_id && issuer_ok_in(&doc, response, &ctx.peer.entity_id);
+    t.check("response.issuer", ensure(issuer_ok, ResponseError::IssuerMismatch))?;
     // Sweden Connect max-message-age; eidas-spec §2.6 step 14.
     let fresh = issue_instant.is_some_and(|i| i <= now + skew && i + policy.max_message_age + skew >= now);
     t.check("response.issue_instant", ensure(fresh, ResponseError::Stale))?;
