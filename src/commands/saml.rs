@@ -44,6 +44,9 @@ pub struct MetadataVerifyArgs {
     /// INSECURE: accept unsigned metadata (test aggregates only).
     #[arg(long)]
     pub insecure_allow_unsigned: bool,
+    /// INSECURE: accept a trust anchor outside its validity period (per-country relaxation).
+    #[arg(long)]
+    pub insecure_ignore_certificate_validity: bool,
     /// The metadata file (EntityDescriptor or EntitiesDescriptor).
     pub file: PathBuf,
 }
@@ -112,6 +115,10 @@ pub struct ResponseCheckArgs {
     /// Require a signed Assertion (per-country setting).
     #[arg(long)]
     pub require_signed_assertion: bool,
+    /// INSECURE: accept a metadata trust anchor or a published signing certificate outside its
+    /// validity period (per-country relaxation; reported in `--explain`).
+    #[arg(long)]
+    pub insecure_ignore_certificate_validity: bool,
     /// Judge times as of this instant (RFC 3339; default now).
     #[arg(long)]
     pub now: Option<String>,
@@ -156,9 +163,10 @@ fn proxy_metadata(
     trust: &[PathBuf],
     now: OffsetDateTime,
     country: Option<CountryCode>,
+    opts: &MetadataOptions,
 ) -> Result<ProxyServiceMetadata, CommandError> {
     let anchors = trust_anchors(trust)?;
-    let mut entities = parse_proxy_metadata(&read_file(path)?, &anchors, now, &MetadataOptions::default())
+    let mut entities = parse_proxy_metadata(&read_file(path)?, &anchors, now, opts)
         .map_err(|e| fail(e.cause_code().unwrap_or(e.code()), e.to_string()))?;
     if entities.len() > 1 {
         let Some(country) = country else {
@@ -196,9 +204,16 @@ pub fn metadata_print(args: &MetadataPrintArgs) -> Result<String, CommandError> 
 pub fn metadata_verify(args: &MetadataVerifyArgs) -> Result<String, CommandError> {
     let anchors = trust_anchors(&args.trust)?;
     let now = instant(args.now.as_deref())?;
-    let opts = MetadataOptions { insecure_allow_unsigned: args.insecure_allow_unsigned, ..MetadataOptions::default() };
+    let opts = MetadataOptions {
+        insecure_allow_unsigned: args.insecure_allow_unsigned,
+        insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
+        ..MetadataOptions::default()
+    };
     if args.insecure_allow_unsigned {
         eprintln!("warning: --insecure-allow-unsigned: unsigned metadata is accepted without proof of origin");
+    }
+    if args.insecure_ignore_certificate_validity {
+        eprintln!("warning: --insecure-ignore-certificate-validity: an expired trust anchor is accepted");
     }
     let entities = parse_proxy_metadata(&read_file(&args.file)?, &anchors, now, &opts)
         .map_err(|e| fail(e.cause_code().unwrap_or(e.code()), e.to_string()))?;
@@ -214,7 +229,7 @@ pub fn metadata_verify(args: &MetadataVerifyArgs) -> Result<String, CommandError
 pub fn authn_request(args: &AuthnRequestArgs) -> Result<String, CommandError> {
     let cfg = load_config(&args.config)?;
     let now = instant(args.now.as_deref())?;
-    let md = proxy_metadata(&args.metadata, &args.trust, now, None)?;
+    let md = proxy_metadata(&args.metadata, &args.trust, now, None, &MetadataOptions::default())?;
     let sso = md
         .sso_post_url
         .clone()
@@ -284,11 +299,17 @@ pub fn response_check(args: &ResponseCheckArgs) -> ResponseCheck {
     ResponseCheck { result, explanation }
 }
 
+/// The check of the proxy's metadata, run by the command before the Response checks.
+const METADATA_CHECK: &str = "metadata.trust_anchor";
+
 fn explain(trace: &[CheckResult]) -> String {
     let mut out = String::new();
-    for name in CHECKS {
+    for name in std::iter::once(METADATA_CHECK).chain(CHECKS) {
         // The last result of a check wins (decryption reports twice on a non-assertion).
         match trace.iter().rev().find(|c| c.check == name) {
+            Some(CheckResult { passed: true, relaxed: Some(why), .. }) => {
+                out.push_str(&format!("  RELAXED  {name}: {why}\n"));
+            }
             Some(CheckResult { passed: true, .. }) => out.push_str(&format!("  pass  {name}\n")),
             Some(CheckResult { code, .. }) => {
                 out.push_str(&format!("  FAIL  {name}: {}\n", code.as_deref().unwrap_or("?")));
@@ -303,7 +324,23 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
     let now = instant(args.now.as_deref())?;
     let country =
         CountryCode::parse(&args.country).ok_or_else(|| fail("usage.country", "two upper-case letters, e.g. ES"))?;
-    let md = proxy_metadata(&args.metadata, &args.trust, now, Some(country))?;
+    let opts = MetadataOptions {
+        insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
+        ..MetadataOptions::default()
+    };
+    let md = proxy_metadata(&args.metadata, &args.trust, now, Some(country), &opts);
+    trace.push(CheckResult {
+        check: METADATA_CHECK,
+        passed: md.is_ok(),
+        code: md.as_ref().err().map(|e| e.code.clone()),
+        relaxed: match &md {
+            Ok(m) if m.trust_anchor_validity.is_some_and(|v| !v.is_valid()) => {
+                Some("trust anchor outside its validity period; accepted by insecure_ignore_certificate_validity")
+            }
+            _ => None,
+        },
+    });
+    let md = md?;
     let keys: Vec<PrivateKey> = args
         .keys
         .iter()
@@ -332,6 +369,7 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         levels_of_assurance: md.levels_of_assurance.clone(),
         highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
         require_signed_assertion: args.require_signed_assertion,
+        insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
     };
     let policy = ResponsePolicy::default();
     let ctx = ResponseContext {

@@ -19,15 +19,16 @@ use super::authn_request::RequestedAttribute;
 use super::status::{FailureCode, SamlStatus};
 use super::{CountryCode, LevelOfAssurance, NameIdFormat};
 use crate::xmlsec::dsig::DsigError;
-use crate::xmlsec::keys::{KeyPolicy, PrivateKey, TrustedCert};
+use crate::xmlsec::keys::{CertValidity, KeyPolicy, PrivateKey, TrustedCert};
 use crate::xmlsec::xmlenc::{DecryptionPolicy, EncError};
 use crate::xmlsec::XmlError;
 
 /// The order in which the checks run, as printed by `response check --explain`.
-pub const CHECKS: [&str; 22] = [
+pub const CHECKS: [&str; 24] = [
     "parse",
     "response.element",
     "response.signature",
+    "response.signing_certificate",
     "response.version",
     "response.destination",
     "response.in_response_to",
@@ -37,6 +38,7 @@ pub const CHECKS: [&str; 22] = [
     "response.assertion_count",
     "assertion.decrypt",
     "assertion.signature",
+    "assertion.signing_certificate",
     "assertion.fields",
     "assertion.subject_confirmation",
     "assertion.conditions",
@@ -84,6 +86,13 @@ pub struct Peer {
     /// Require a signed Assertion (per-country configuration; off by default as most
     /// proxies do not sign assertions, eidas-spec fact 11).
     pub require_signed_assertion: bool,
+    /// Accept a signature by a published certificate outside its validity period (per-country
+    /// relaxation, the reference node's `check.certificate.validity.period=false`). A relaxed
+    /// check passes with a note in the trace.
+    ///
+    /// # Security
+    /// The caller must log a warning when it is set.
+    pub insecure_ignore_certificate_validity: bool,
 }
 
 /// Knobs of the validation.
@@ -155,6 +164,9 @@ pub struct CheckResult {
     pub passed: bool,
     /// The error code when not.
     pub code: Option<String>,
+    /// Set when the check passed only because a per-country setting relaxed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relaxed: Option<&'static str>,
 }
 
 /// Why a Response is refused, in the order the checks run.
@@ -169,6 +181,10 @@ pub enum ResponseError {
     /// The Response signature is missing or invalid (SAML WebSSO, eIDAS IA 3.2.2.2).
     #[error("response signature: {0}")]
     Signature(DsigError),
+    /// The published certificate that verified the Response (or Assertion) signature is
+    /// outside its validity period.
+    #[error("signing certificate is {0:?}")]
+    SigningCertificate(CertValidity),
     /// `Version` is not 2.0, or `ID`/`IssueInstant` missing.
     #[error("version or required attribute")]
     Version,
@@ -244,6 +260,8 @@ impl ResponseError {
             Self::Xml(e) => e.code().to_owned(),
             Self::NotAResponse => "saml.not_a_response".into(),
             Self::Signature(e) => e.code().to_owned(),
+            Self::SigningCertificate(CertValidity::NotYetValid) => "saml.signing_certificate_not_yet_valid".into(),
+            Self::SigningCertificate(_) => "saml.signing_certificate_expired".into(),
             Self::Version => "saml.version".into(),
             Self::DestinationMismatch => "saml.destination_mismatch".into(),
             Self::InResponseToMismatch => "saml.in_response_to_mismatch".into(),

@@ -4,10 +4,14 @@
 //! Verification keys come only from the caller (verified metadata); nothing here reads a
 //! key out of a message. `Debug` of private keys never prints key material.
 
+use std::cmp::Ordering;
+
+use openssl::asn1::Asn1Time;
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{Id, PKey, Private, Public};
 use openssl::x509::X509;
+use time::{Duration, OffsetDateTime};
 
 /// Problems loading keys or certificates.
 #[derive(Debug, thiserror::Error)]
@@ -240,6 +244,41 @@ impl TrustedCert {
     pub fn der(&self) -> Vec<u8> {
         self.cert.to_der().unwrap_or_default()
     }
+
+    /// Whether `now` falls within the certificate's `notBefore`..=`notAfter` (RFC 5280
+    /// §4.1.2.5), each bound widened by `skew`. A date that cannot be compared counts as
+    /// out of validity (nothing fails open).
+    pub fn validity_at(&self, now: OffsetDateTime, skew: Duration) -> CertValidity {
+        let at = |t: OffsetDateTime| Asn1Time::from_unix(t.unix_timestamp()).ok();
+        let (Some(early), Some(late)) = (at(now - skew), at(now + skew)) else {
+            return CertValidity::Expired;
+        };
+        // notAfter < now - skew: expired; notBefore > now + skew: not yet valid.
+        match (self.cert.not_after().compare(&early), self.cert.not_before().compare(&late)) {
+            (Ok(Ordering::Less), _) | (Err(_), _) => CertValidity::Expired,
+            (_, Ok(Ordering::Greater)) | (_, Err(_)) => CertValidity::NotYetValid,
+            _ => CertValidity::Valid,
+        }
+    }
+}
+
+/// Where an instant falls in a certificate's validity period ([`TrustedCert::validity_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertValidity {
+    /// Within `notBefore`..=`notAfter` (with the skew).
+    Valid,
+    /// Before `notBefore`.
+    NotYetValid,
+    /// After `notAfter`.
+    Expired,
+}
+
+impl CertValidity {
+    /// True for [`CertValidity::Valid`].
+    pub fn is_valid(self) -> bool {
+        self == Self::Valid
+    }
 }
 
 /// A private key with its certificate: our signing key or one of our decryption keys.
@@ -287,4 +326,28 @@ fn subject_line(cert: &X509) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod validity_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn twin(name: &str) -> TrustedCert {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certs/test-pki").join(name);
+        TrustedCert::from_pem(&std::fs::read(path).unwrap()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_certificate_is_valid_only_within_its_period_widened_by_the_skew() {
+        // idp-rsa3072-expired: 2020-01-01T00:00:00Z ..= 2021-01-01T00:00:00Z.
+        let cert = twin("idp-rsa3072-expired.crt.pem");
+        let skew = Duration::seconds(60);
+        assert_eq!(cert.validity_at(datetime!(2020-06-01 00:00 UTC), skew), CertValidity::Valid);
+        assert_eq!(cert.validity_at(datetime!(2021-01-01 00:01 UTC), skew), CertValidity::Valid);
+        assert_eq!(cert.validity_at(datetime!(2021-01-01 00:01:01 UTC), skew), CertValidity::Expired);
+        assert_eq!(cert.validity_at(datetime!(2019-12-31 23:59 UTC), skew), CertValidity::Valid);
+        assert_eq!(cert.validity_at(datetime!(2019-12-31 23:58:59 UTC), skew), CertValidity::NotYetValid);
+        assert_eq!(cert.validity_at(datetime!(2026-11-25 10:00 UTC), Duration::ZERO), CertValidity::Expired);
+    }
 }

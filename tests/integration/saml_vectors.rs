@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::support::repo_file;
 
-fn load(name: &str) -> Vec<Value> {
+pub(crate) fn load(name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(repo_file(&format!("tests/vectors/saml/{name}"))).expect("manifest present");
     serde_json::from_str::<Value>(&text).expect("JSON").as_array().expect("array").clone()
 }
@@ -44,7 +44,7 @@ fn format(v: &str) -> NameIdFormat {
 }
 
 /// Runs one vector: "authenticated", "failed:<code>" or the error code.
-fn run(v: &Value) -> String {
+pub(crate) fn run(v: &Value) -> String {
     let c = &v["context"];
     let p = &c["peer"];
     let now = OffsetDateTime::parse(s(c, "now"), &Rfc3339).unwrap();
@@ -74,6 +74,7 @@ fn run(v: &Value) -> String {
             .collect(),
         highest_protocol_version: p["protocol_version"].as_str().map(str::to_owned),
         require_signed_assertion: p["require_signed_assertion"].as_bool().unwrap_or(false),
+        insecure_ignore_certificate_validity: p["insecure_ignore_certificate_validity"].as_bool().unwrap_or(false),
     };
     let keys: Vec<PrivateKey> = c["decryption_keys"]
         .as_array()

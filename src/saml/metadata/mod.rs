@@ -20,7 +20,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::{CountryCode, LevelOfAssurance};
 use crate::xmlsec::dsig::DsigError;
-use crate::xmlsec::keys::{DigestAlgorithm, KeyPolicy, SignatureAlgorithm, TrustedCert};
+use crate::xmlsec::keys::{CertValidity, DigestAlgorithm, KeyPolicy, SignatureAlgorithm, TrustedCert};
 use crate::xmlsec::XmlError;
 
 pub use read::{parse_proxy_metadata, parse_proxy_metadata_detailed, parse_xsd_duration};
@@ -80,6 +80,18 @@ pub enum MetadataError {
     /// Signing our connector metadata failed.
     #[error("cannot sign connector metadata: {0}")]
     Signing(#[source] DsigError),
+    /// The trust anchor that verified the signature is outside its validity period
+    /// (eIDAS IA 6.3; CEF `check.certificate.validity.period`). Relaxed per country by
+    /// [`MetadataOptions::insecure_ignore_certificate_validity`].
+    #[error("metadata trust anchor {subject} is {validity:?} (not after {not_after})")]
+    TrustAnchorNotValid {
+        /// Expired or not yet valid.
+        validity: CertValidity,
+        /// The anchor's subject, for the operator.
+        subject: String,
+        /// The anchor's `notAfter`.
+        not_after: OffsetDateTime,
+    },
 }
 
 impl MetadataError {
@@ -95,6 +107,10 @@ impl MetadataError {
             Self::NoIdp => "metadata.no_idp",
             Self::InvalidConfig(_) => "metadata.invalid_config",
             Self::Signing(_) => "metadata.signing_failed",
+            Self::TrustAnchorNotValid { validity: CertValidity::NotYetValid, .. } => {
+                "metadata.trust_anchor_not_yet_valid"
+            }
+            Self::TrustAnchorNotValid { .. } => "metadata.trust_anchor_expired",
         }
     }
 
@@ -109,8 +125,9 @@ impl MetadataError {
     }
 }
 
-/// What [`parse_proxy_metadata`] accepts beyond the profile. Everything is off by default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What [`parse_proxy_metadata`] accepts beyond the profile. Every `insecure_*` switch is off
+/// by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetadataOptions {
     /// Accept an unsigned document, or unsigned entities in an unsigned aggregate.
     /// Accepted entities then have `signed == false`. A signature that is present but does
@@ -126,6 +143,27 @@ pub struct MetadataOptions {
     /// # Security
     /// Weakens the crypto profile; the caller must log a warning when it is set.
     pub insecure_allow_rsa_2048: bool,
+    /// Tolerance on each end of a certificate's validity period (default 60 s).
+    pub clock_skew: Duration,
+    /// Accept a trust anchor outside its validity period (the reference node's
+    /// `check.certificate.validity.period=false`), for a country whose published self-signed
+    /// certificate has expired. The entity then reports it in
+    /// [`ProxyServiceMetadata::trust_anchor_validity`].
+    ///
+    /// # Security
+    /// An expired anchor may have been retired for a reason; the caller must log a warning.
+    pub insecure_ignore_certificate_validity: bool,
+}
+
+impl Default for MetadataOptions {
+    fn default() -> Self {
+        Self {
+            insecure_allow_unsigned: false,
+            insecure_allow_rsa_2048: false,
+            clock_skew: Duration::seconds(60),
+            insecure_ignore_certificate_validity: false,
+        }
+    }
 }
 
 impl MetadataOptions {
@@ -214,7 +252,7 @@ fn curve_name(nid: Nid) -> Option<&'static str> {
     nid.short_name().ok()
 }
 
-fn asn1_to_offset(t: &openssl::asn1::Asn1TimeRef) -> Option<OffsetDateTime> {
+pub(crate) fn asn1_to_offset(t: &openssl::asn1::Asn1TimeRef) -> Option<OffsetDateTime> {
     let epoch = openssl::asn1::Asn1Time::from_unix(0).ok()?;
     let diff = epoch.diff(t).ok()?;
     let secs = i64::from(diff.days) * 86_400 + i64::from(diff.secs);
@@ -297,6 +335,10 @@ pub struct ProxyServiceMetadata {
     /// The shortest `cacheDuration` of the entity and its enclosing groups (serialized in seconds).
     #[serde(serialize_with = "serialize_duration_secs")]
     pub cache_duration: Option<Duration>,
+    /// Where the instant of reading fell in the validity period of the trust anchor that
+    /// verified this entity: `valid`, or expired / not yet valid when that was tolerated by
+    /// [`MetadataOptions::insecure_ignore_certificate_validity`]. `None` when unsigned.
+    pub trust_anchor_validity: Option<CertValidity>,
 }
 
 impl ProxyServiceMetadata {

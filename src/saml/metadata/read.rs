@@ -16,7 +16,7 @@ use super::{
 use crate::saml::{CountryCode, LevelOfAssurance, NS_ALG, NS_EIDAS, NS_MD, NS_MDATTR, NS_SAML, NS_SAMLP};
 use crate::xmlsec::dom::{Document, Limits, NodeId};
 use crate::xmlsec::dsig::{verify_element, SignaturePolicy};
-use crate::xmlsec::keys::{DigestAlgorithm, SignatureAlgorithm, TrustedCert};
+use crate::xmlsec::keys::{CertValidity, DigestAlgorithm, SignatureAlgorithm, TrustedCert};
 use crate::xmlsec::NS_DS;
 
 /// Verifies and reads proxy-service metadata.
@@ -62,8 +62,8 @@ pub fn parse_proxy_metadata_detailed(
     }
     let (top, coverage) = if doc.first_child_named(root, NS_DS, "Signature").is_some() {
         // xmlsec-profile 14; eIDAS IA 6.3: a signed aggregate must verify as a whole.
-        let verified = verify_element(&doc, root, trust, &policy).map_err(MetadataError::Signature)?;
-        (verified.node(), Coverage::Verified)
+        let (node, anchor) = walk.verify(root)?;
+        (node, Coverage::Verified(anchor))
     } else {
         // Unsigned aggregate: each entity must carry its own signature.
         (root, Coverage::Unsigned)
@@ -86,8 +86,8 @@ pub fn parse_proxy_metadata_detailed(
 /// Whether an enclosing signature covers a subtree.
 #[derive(Debug, Clone)]
 enum Coverage {
-    /// An enclosing element's signature verified.
-    Verified,
+    /// An enclosing element's signature verified, with an anchor of this validity.
+    Verified(CertValidity),
     /// No enclosing signature: each entity needs its own.
     Unsigned,
     /// An enclosing signature was refused, or an enclosing group expired.
@@ -140,6 +140,24 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Verifies the signature of `node` against the anchors, then the validity period of the
+    /// anchor that verified it.
+    fn verify(&self, node: NodeId) -> Result<(NodeId, CertValidity), MetadataError> {
+        let verified = verify_element(self.doc, node, self.trust, &self.policy).map_err(MetadataError::Signature)?;
+        let anchor = self.trust.get(verified.signer()).ok_or(MetadataError::Malformed("trust anchor"))?;
+        let validity = anchor.validity_at(self.now, self.opts.clock_skew);
+        // eIDAS IA 6.3; CEF 2.9 `check.certificate.validity.period=true`: an anchor outside its
+        // validity period is not trusted, unless the country's configuration relaxes it.
+        if !validity.is_valid() && !self.opts.insecure_ignore_certificate_validity {
+            return Err(MetadataError::TrustAnchorNotValid {
+                validity,
+                subject: anchor_subject(anchor),
+                not_after: super::asn1_to_offset(anchor.cert.not_after()).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            });
+        }
+        Ok((verified.node(), validity))
+    }
+
     fn group(&mut self, node: NodeId, inherited: Validity, coverage: &Coverage) -> Result<(), MetadataError> {
         let kids: Vec<NodeId> = self.doc.child_elements(node).collect();
         for child in kids {
@@ -162,9 +180,9 @@ impl Walk<'_> {
                 let mut nested = match coverage {
                     Coverage::Unsigned if self.doc.first_child_named(child, NS_DS, "Signature").is_some() => {
                         // xmlsec-profile 10: not the document element, so only `#ID` references.
-                        match verify_element(self.doc, child, self.trust, &self.policy) {
-                            Ok(_) => Coverage::Verified,
-                            Err(e) => Coverage::Refused(MetadataError::Signature(e)),
+                        match self.verify(child) {
+                            Ok((_, anchor)) => Coverage::Verified(anchor),
+                            Err(e) => Coverage::Refused(e),
                         }
                     }
                     other => other.clone(),
@@ -185,18 +203,17 @@ impl Walk<'_> {
         inherited: Validity,
         coverage: &Coverage,
     ) -> Result<ProxyServiceMetadata, MetadataError> {
-        let (node, signed) = match coverage {
-            Coverage::Verified => (node, true),
+        let (node, anchor) = match coverage {
+            Coverage::Verified(anchor) => (node, Some(*anchor)),
             Coverage::Refused(e) => return Err(e.clone()),
             Coverage::Unsigned => {
                 if self.doc.first_child_named(node, NS_DS, "Signature").is_some() {
                     // xmlsec-profile 14: against the configured anchors only; a bad signature
                     // is refused even when unsigned metadata is tolerated.
-                    let verified =
-                        verify_element(self.doc, node, self.trust, &self.policy).map_err(MetadataError::Signature)?;
-                    (verified.node(), true)
+                    let (verified, anchor) = self.verify(node)?;
+                    (verified, Some(anchor))
                 } else if self.opts.insecure_allow_unsigned {
-                    (node, false)
+                    (node, None)
                 } else {
                     // eIDAS IA 6.3; eIDAS MF 1.4 (eidas-spec §6.1): metadata MUST be signed.
                     return Err(MetadataError::Unsigned);
@@ -211,7 +228,8 @@ impl Walk<'_> {
             return Err(MetadataError::Expired { valid_until });
         }
         let mut entity = read_entity(self.doc, node, valid_until)?;
-        entity.signed = signed;
+        entity.signed = anchor.is_some();
+        entity.trust_anchor_validity = anchor;
         entity.cache_duration = validity.cache_duration;
         Ok(entity)
     }
@@ -266,6 +284,7 @@ fn read_entity(
         name_id_formats: Vec::new(),
         valid_until,
         cache_duration: None,
+        trust_anchor_validity: None,
     };
 
     // eIDAS MF 1.4 (eidas-spec §6.1): entity attributes in the entity's md:Extensions.
@@ -483,3 +502,7 @@ fn components(s: &str, units: &[(char, i64)]) -> Option<Vec<(i64, i64, i64)>> {
 mod interop_tests;
 #[cfg(test)]
 mod tests;
+
+fn anchor_subject(anchor: &TrustedCert) -> String {
+    super::MetadataCert::new(anchor.clone()).subject
+}

@@ -9,6 +9,7 @@ use crate::saml::attributes::{self, parse_attribute_statement};
 use crate::saml::status::{classify, parse_status};
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NS_SAML, NS_SAMLP};
 use crate::xmlsec::dsig::{verify_element, SignaturePolicy};
+use crate::xmlsec::keys::CertValidity;
 use crate::xmlsec::xmlenc::{decrypt_element, DecryptionPolicy};
 use crate::xmlsec::{read_message, Document, NodeId, NS_DS};
 
@@ -34,8 +35,45 @@ struct Trace<'t>(&'t mut Vec<CheckResult>);
 
 impl Trace<'_> {
     fn check<T>(&mut self, check: &'static str, r: Result<T, ResponseError>) -> Result<T, ResponseError> {
-        self.0.push(CheckResult { check, passed: r.is_ok(), code: r.as_ref().err().map(ResponseError::code) });
+        self.0.push(CheckResult {
+            check,
+            passed: r.is_ok(),
+            code: r.as_ref().err().map(ResponseError::code),
+            relaxed: None,
+        });
         r
+    }
+
+    /// Records a check that may have passed only by a per-country relaxation.
+    fn check_relaxable(
+        &mut self,
+        check: &'static str,
+        r: Result<Option<&'static str>, ResponseError>,
+    ) -> Result<(), ResponseError> {
+        let relaxed = r.as_ref().ok().copied().flatten();
+        self.0.push(CheckResult { check, passed: r.is_ok(), code: r.as_ref().err().map(ResponseError::code), relaxed });
+        r.map(|_| ())
+    }
+}
+
+/// eIDAS IA 6.3; CEF 2.9 `check.certificate.validity.period=true`: the published certificate
+/// that verified a signature must be within its validity period, unless the country's
+/// configuration relaxes it (then `Ok(Some(note))`).
+fn signer_validity(ctx: &ResponseContext<'_>, signer: usize) -> Result<Option<&'static str>, ResponseError> {
+    let validity = ctx
+        .peer
+        .signing_certs
+        .get(signer)
+        .map_or(CertValidity::Expired, |c| c.validity_at(ctx.now, ctx.policy.clock_skew));
+    match (validity, ctx.peer.insecure_ignore_certificate_validity) {
+        (CertValidity::Valid, _) => Ok(None),
+        (CertValidity::Expired, true) => {
+            Ok(Some("certificate expired; accepted by insecure_ignore_certificate_validity"))
+        }
+        (CertValidity::NotYetValid, true) => {
+            Ok(Some("certificate not yet valid; accepted by insecure_ignore_certificate_validity"))
+        }
+        (v, false) => Err(ResponseError::SigningCertificate(v)),
     }
 }
 
@@ -89,6 +127,7 @@ pub fn validate_response(
         "response.signature",
         verify_element(&doc, root, &ctx.peer.signing_certs, &sig_policy).map_err(ResponseError::Signature),
     )?;
+    t.check_relaxable("response.signing_certificate", signer_validity(ctx, verified.signer()))?;
     // From here on, read only from the verified element.
     let response = verified.node();
 
@@ -163,17 +202,21 @@ pub fn validate_response(
 
     // xmlsec-profile 18: a present signature must verify; required per country.
     let has_sig = assertion_doc.first_child_named(a, NS_DS, "Signature").is_some();
-    let assertion = t.check(
+    let assertion_verified = t.check(
         "assertion.signature",
         if has_sig || ctx.peer.require_signed_assertion {
             verify_element(&assertion_doc, a, &ctx.peer.signing_certs, &sig_policy)
-                .map(|v| v.node())
+                .map(Some)
                 .map_err(ResponseError::AssertionSignature)
         } else {
             // Unsigned: it came decrypted out of the verified Response, which covered it.
-            Ok(a)
+            Ok(None)
         },
     )?;
+    if let Some(v) = &assertion_verified {
+        t.check_relaxable("assertion.signing_certificate", signer_validity(ctx, v.signer()))?;
+    }
+    let assertion = assertion_verified.as_ref().map_or(a, |v| v.node());
 
     let ad = &assertion_doc;
     // SAML Core 2.3.3 / eIDAS IA 3.2.2 / eidas-spec §2.6 step 12.

@@ -39,6 +39,20 @@ SPEC = [
     ("sp-sign-ec-p256", "ec", ec.SECP256R1, "sign", "our signing key (AuthnRequest, metadata), P-256"),
 ]
 
+# Certificate-only twins of a key pair above: the same key, another validity period. They back
+# the certificate-validity checks (eIDAS IA 6.3; the reference node's
+# check.certificate.validity.period): a Response signed by the key verifies, but the twin that
+# publishes it is expired or not yet valid.
+TWINS = [
+    ("idp-rsa3072", "expired", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+     datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC)),
+    ("idp-rsa3072", "not-yet-valid", datetime.datetime(2040, 1, 1, tzinfo=datetime.UTC),
+     datetime.datetime(2045, 1, 1, tzinfo=datetime.UTC)),
+    # Made by tests/vectors/saml_gen (signs the proxy metadata vectors).
+    ("idp-metadata-signer", "expired", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+     datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC)),
+]
+
 
 @dataclass
 class Pki:
@@ -142,13 +156,47 @@ def load_or_create() -> dict:
             )
             cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         out[name] = Pki(name, key, cert, description)
+    for base, suffix, not_before, not_after in TWINS:
+        path = PKI_DIR / f"{base}-{suffix}.crt.pem"
+        if not path.exists():
+            pair = out.get(base) or _load(base, "made by tests/vectors/saml_gen")
+            if pair is not None:
+                path.write_bytes(_twin(pair, not_before, not_after).public_bytes(serialization.Encoding.PEM))
     _write_readme(out)
     return out
+
+
+def _load(name: str, description: str):
+    key_path, cert_path = PKI_DIR / f"{name}.key.pem", PKI_DIR / f"{name}.crt.pem"
+    if not (key_path.exists() and cert_path.exists()):
+        return None
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    return Pki(name, key, x509.load_pem_x509_certificate(cert_path.read_bytes()), description)
+
+
+def _twin(base: "Pki", not_before, not_after) -> x509.Certificate:
+    """A self-signed certificate for `base`'s key with another validity period."""
+    serial = int.from_bytes(hashlib.sha256(f"{base.name}{not_before}".encode()).digest()[:16], "big") >> 1
+    return (
+        x509.CertificateBuilder()
+        .subject_name(base.cert.subject)
+        .issuer_name(base.cert.subject)
+        .public_key(base.key.public_key())
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(base.cert.extensions.get_extension_for_class(x509.KeyUsage).value, critical=True)
+        .sign(base.key, hashes.SHA256())
+    )
 
 
 def _write_readme(pki: dict):
     rows = "\n".join(
         f"| `{p.name}` | {_describe_key(p.key)} | {p.description} |" for p in pki.values()
+    )
+    twins = "\n".join(
+        f"  `{b}-{sfx}.crt.pem` ({nb:%Y-%m-%d} .. {na:%Y-%m-%d})" for b, sfx, nb, na in TWINS
     )
     text = f"""# Test PKI — TEST ONLY
 
@@ -166,6 +214,8 @@ every vector made with it is re-made).
   carry `BasicConstraints CA:FALSE` and one KeyUsage (digitalSignature, keyEncipherment or keyAgreement).
 - `idp-ec-p192` exists on purpose: OpenSSL/cryptography still generate P-192 keys, so it backs the
   "curve not allowed" vector.
+- Certificate-only twins (same key, another validity period), for the certificate-validity checks:
+{twins}
 
 | name | key | role |
 |---|---|---|

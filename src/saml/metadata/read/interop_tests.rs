@@ -140,9 +140,16 @@ fn cef_proxy_metadata_verifies_against_its_embedded_cert_before_valid_until() {
         return;
     };
     let trust = [embedded_signer(&xml)];
-    let all = parse_proxy_metadata(&xml, &trust, datetime!(2020-03-20 00:00 UTC), &MetadataOptions::default()).unwrap();
+    let now = datetime!(2020-03-20 00:00 UTC);
+    // Its self-signed metadata signer expired on 2016-10-11: refused unless the country relaxes it
+    // (the reference node's check.certificate.validity.period=false).
+    let err = parse_proxy_metadata(&xml, &trust, now, &MetadataOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "metadata.trust_anchor_expired");
+    let relaxed = MetadataOptions { insecure_ignore_certificate_validity: true, ..MetadataOptions::default() };
+    let all = parse_proxy_metadata(&xml, &trust, now, &relaxed).unwrap();
     let [e] = all.as_slice() else { panic!("one entity expected") };
     assert!(e.signed);
+    assert_eq!(e.trust_anchor_validity, Some(crate::xmlsec::keys::CertValidity::Expired));
     assert_eq!(e.position, None);
     assert_eq!(e.entity_id, "http://localhost:8080/EidasNode/ServiceMetadata");
     assert_eq!(e.node_country, CountryCode::parse("CA"));
@@ -168,7 +175,12 @@ fn cef_proxy_metadata_is_refused_as_expired_today() {
     let Some(xml) = interop("cef-node_proxyservice-metadata.xml") else {
         return;
     };
-    let err = parse_proxy_metadata(&xml, &[embedded_signer(&xml)], TODAY, &MetadataOptions::default()).unwrap_err();
+    let trust = [embedded_signer(&xml)];
+    // The signer's own validity is checked first (it expired in 2016), then validUntil.
+    let err = parse_proxy_metadata(&xml, &trust, TODAY, &MetadataOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "metadata.trust_anchor_expired");
+    let relaxed = MetadataOptions { insecure_ignore_certificate_validity: true, ..MetadataOptions::default() };
+    let err = parse_proxy_metadata(&xml, &trust, TODAY, &relaxed).unwrap_err();
     assert_eq!(err.code(), "metadata.expired");
     assert_eq!(err, MetadataError::Expired { valid_until: datetime!(2020-03-21 13:33:58.823 UTC) });
 }
@@ -223,7 +235,11 @@ fn german_middleware_metadata_verifies_with_its_rsa_2048_signer_only_when_allowe
     assert_eq!(e.signing_certs[0].key_bits, 2048);
     assert_eq!(e.valid_until, datetime!(2020-02-08 11:42:48.509 UTC));
 
+    // Its signer expired in 2024: refused for that first, then for validUntil once relaxed.
     let err = parse_proxy_metadata(&xml, &trust, TODAY, &opts).unwrap_err();
+    assert_eq!(err.code(), "metadata.trust_anchor_expired");
+    let relaxed = MetadataOptions { insecure_ignore_certificate_validity: true, ..opts };
+    let err = parse_proxy_metadata(&xml, &trust, TODAY, &relaxed).unwrap_err();
     assert_eq!(err.code(), "metadata.expired");
     let Some(other) = unrelated_rsa_cert() else {
         return;

@@ -1,0 +1,139 @@
+//! Issue 6 point 8: the validity period of the metadata trust anchor and of the published
+//! message-signing certificates is enforced (eIDAS IA 6.3; the reference node's
+//! `check.certificate.validity.period=true`), and a per-country relaxation is reported.
+//!
+//! The signed messages are the python-xmlsec vectors of `tests/vectors/saml/`; the expired and
+//! not-yet-valid certificates are `cryptography`-made twins of the same keys
+//! (`certs/test-pki/*-expired.crt.pem`, `tests/vectors/vectorgen/pki.py`), so the signatures
+//! verify and only the validity period differs.
+
+use serde_json::{json, Value};
+
+use crate::saml_vectors::{load, run};
+use crate::support::{repo_file, run as run_cli};
+
+const NOW: &str = "2026-11-25T10:00:30Z";
+
+fn path(rel: &str) -> String {
+    repo_file(rel).to_string_lossy().into_owned()
+}
+
+/// The `accept_success.xml` vector with its peer's signing certificate replaced.
+fn accept_success_published_with(cert: &str, relaxed: bool) -> Value {
+    let mut v = load("manifest.json")
+        .into_iter()
+        .find(|v| v["file"] == "accept_success.xml")
+        .expect("accept_success.xml in the manifest");
+    v["context"]["peer"]["signing_certs"] = json!([cert]);
+    v["context"]["peer"]["insecure_ignore_certificate_validity"] = json!(relaxed);
+    v
+}
+
+#[test]
+fn response_signed_by_a_published_certificate_that_has_expired_is_refused() {
+    let v = accept_success_published_with("certs/test-pki/idp-rsa3072-expired.crt.pem", false);
+    assert_eq!(run(&v), "saml.signing_certificate_expired");
+}
+
+#[test]
+fn response_signed_by_a_published_certificate_not_yet_valid_is_refused() {
+    let v = accept_success_published_with("certs/test-pki/idp-rsa3072-not-yet-valid.crt.pem", false);
+    assert_eq!(run(&v), "saml.signing_certificate_not_yet_valid");
+}
+
+#[test]
+fn response_signed_by_an_expired_certificate_is_accepted_when_the_country_relaxes_the_check() {
+    let v = accept_success_published_with("certs/test-pki/idp-rsa3072-expired.crt.pem", true);
+    assert_eq!(run(&v), "authenticated");
+}
+
+#[test]
+fn the_same_response_with_the_valid_certificate_is_accepted() {
+    let v = accept_success_published_with("certs/test-pki/idp-rsa3072.crt.pem", false);
+    assert_eq!(run(&v), "authenticated");
+}
+
+fn verify_metadata(trust: &str, extra: &[&str]) -> (i32, String, String) {
+    let (md, trust) = (path("tests/vectors/saml/proxy-metadata.xml"), path(trust));
+    let mut args = vec!["metadata", "verify", "--trust", &trust, "--now", NOW];
+    args.extend_from_slice(extra);
+    args.push(&md);
+    run_cli(&args)
+}
+
+#[test]
+fn metadata_verified_by_an_expired_trust_anchor_is_refused() {
+    let (code, out, err) = verify_metadata("certs/test-pki/idp-metadata-signer-expired.crt.pem", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("error: metadata.trust_anchor_expired"), "{err}");
+}
+
+#[test]
+fn metadata_verified_by_an_expired_trust_anchor_is_accepted_and_reported_when_relaxed() {
+    let (code, out, err) = verify_metadata(
+        "certs/test-pki/idp-metadata-signer-expired.crt.pem",
+        &["--insecure-ignore-certificate-validity"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["trust_anchor_validity"], "expired", "{out}");
+    let (code, out, _) = verify_metadata("certs/test-pki/idp-metadata-signer.crt.pem", &[]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["trust_anchor_validity"], "valid", "{out}");
+}
+
+fn check_with_anchor(anchor: &str, extra: &[&str]) -> (i32, String, String) {
+    let (md, trust, key, vector) = (
+        path("tests/vectors/saml/proxy-metadata.xml"),
+        path(anchor),
+        path("certs/test-pki/sp-enc-rsa3072.key.pem"),
+        path("tests/vectors/saml/accept_success.xml"),
+    );
+    let request_id = load("manifest.json")
+        .into_iter()
+        .find(|v| v["file"] == "accept_success.xml")
+        .and_then(|v| v["context"]["in_response_to"].as_str().map(str::to_owned))
+        .unwrap();
+    let mut args = vec![
+        "response",
+        "check",
+        &vector,
+        "--metadata",
+        &md,
+        "--trust",
+        &trust,
+        "--key",
+        &key,
+        "--entity-id",
+        "https://connector.example.fr/eidas/metadata",
+        "--acs",
+        "https://connector.example.fr/eidas/acs",
+        "--country",
+        "ES",
+        "--in-response-to",
+        &request_id,
+        "--loa",
+        "substantial",
+        "--now",
+        NOW,
+        "--explain",
+    ];
+    args.extend_from_slice(extra);
+    run_cli(&args)
+}
+
+#[test]
+fn response_check_explains_a_refused_and_a_relaxed_trust_anchor() {
+    let anchor = "certs/test-pki/idp-metadata-signer-expired.crt.pem";
+    let (code, _, err) = check_with_anchor(anchor, &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("FAIL  metadata.trust_anchor: metadata.trust_anchor_expired"), "{err}");
+    assert!(err.contains("error: metadata.trust_anchor_expired"), "{err}");
+
+    let (code, out, err) = check_with_anchor(anchor, &["--insecure-ignore-certificate-validity"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"authenticated\""), "{out}");
+    assert!(err.contains("RELAXED  metadata.trust_anchor"), "{err}");
+    assert!(err.contains("pass  response.signing_certificate"), "{err}");
+}
