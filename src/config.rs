@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::saml::{CountryCode, SpType};
-use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm};
+use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustedCert};
 
 /// Every problem found in a configuration, reported together.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +131,55 @@ pub struct ContactSettings {
     pub phone: Option<String>,
 }
 
+/// One `[[countries]]` entry: a member state's proxy service and what we accept from it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountrySettings {
+    /// ISO 3166 alpha-2 code as used by eIDAS (`EL` for Greece); the test codes `XA`..`XZ` too.
+    pub code: String,
+    /// Where its proxy-service metadata is fetched (its entityID); HTTPS.
+    pub metadata_url: String,
+    /// PEM files of the country's metadata-signing trust anchors (IA 6.3; exchanged bilaterally
+    /// or through the MDSL).
+    pub trust: Vec<PathBuf>,
+    /// Accept a plain `http://` metadata URL, for loopback addresses only (tests, demo).
+    #[serde(default)]
+    pub insecure_allow_http: bool,
+    /// Require the Assertion itself to be signed (most proxy services sign only the Response).
+    #[serde(default)]
+    pub require_signed_assertion: bool,
+    /// Accept `xmlenc11#rsa-oaep` with SHA-1 digest or MGF1-SHA1, OpenSAML's and the reference
+    /// node's default (OAEP does not rest on collision resistance). Set `false` to refuse it.
+    #[serde(default = "default_true")]
+    pub allow_sha1_oaep: bool,
+    /// Accept a trust anchor or published signing certificate outside its validity period (the
+    /// reference node's `check.certificate.validity.period=false`), for a node whose
+    /// self-signed certificate has expired. Logged as a warning; shown by `--explain`.
+    #[serde(default)]
+    pub insecure_ignore_certificate_validity: bool,
+    /// Tolerated clock skew with this country's node, seconds.
+    #[serde(default = "default_clock_skew_secs")]
+    pub clock_skew_secs: u64,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_clock_skew_secs() -> u64 {
+    60
+}
+
+/// A validated `[[countries]]` entry with its trust anchors loaded.
+#[derive(Debug, Clone)]
+pub struct CountryConfig {
+    /// The country.
+    pub code: CountryCode,
+    /// The settings as written.
+    pub settings: CountrySettings,
+    /// The metadata-signing trust anchors.
+    pub trust: Vec<TrustedCert>,
+}
+
 /// The configuration file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +193,9 @@ pub struct Settings {
     /// Our contacts (support and technical).
     #[serde(default)]
     pub contacts: Vec<ContactSettings>,
+    /// The member states whose citizens we accept.
+    #[serde(default)]
+    pub countries: Vec<CountrySettings>,
 }
 
 /// Validated configuration with keys loaded.
@@ -165,6 +217,8 @@ pub struct Config {
     pub signature_algorithm: SignatureAlgorithm,
     /// Digest method (the signature method's hash).
     pub digest_algorithm: DigestAlgorithm,
+    /// The member states, validated, in configuration order.
+    pub countries: Vec<CountryConfig>,
 }
 
 impl Config {
@@ -285,6 +339,36 @@ impl Config {
         }
         let decryption_keys: Vec<PrivateKey> =
             settings.keys.encryption.iter().filter_map(|p| load_pair(p, "keys.encryption", &mut problems)).collect();
+        let mut countries: Vec<CountryConfig> = Vec::new();
+        for entry in &settings.countries {
+            let at = format!("countries ({})", entry.code);
+            let Some(code) = CountryCode::parse(&entry.code) else {
+                problems.push(format!("countries.code must be two upper-case letters (got {:?})", entry.code));
+                continue;
+            };
+            if countries.iter().any(|c| c.code == code) {
+                problems.push(format!("{at}: listed twice"));
+            }
+            if let Err(why) = check_metadata_url(&entry.metadata_url, entry.insecure_allow_http) {
+                problems.push(format!("{at}: metadata_url {why}"));
+            }
+            if entry.trust.is_empty() {
+                problems.push(format!("{at}: trust must list at least one metadata-signing certificate"));
+            }
+            if entry.clock_skew_secs > 600 {
+                problems.push(format!("{at}: clock_skew_secs must be at most 600"));
+            }
+            let mut trust = Vec::new();
+            for path in &entry.trust {
+                if let Some(pem) = read(path, &mut problems) {
+                    match TrustedCert::from_pem(&pem) {
+                        Ok(certs) => trust.extend(certs),
+                        Err(e) => problems.push(format!("{at}: {}: {e}", resolve(path).display())),
+                    }
+                }
+            }
+            countries.push(CountryConfig { code, settings: entry.clone(), trust });
+        }
         match (problems.is_empty(), country, signing_key, signature_algorithm) {
             (true, Some(country), Some(signing_key), Some(signature_algorithm)) => Ok(Self {
                 settings,
@@ -295,13 +379,43 @@ impl Config {
                 decryption_keys,
                 digest_algorithm: signature_algorithm.digest(),
                 signature_algorithm,
+                countries,
             }),
             _ => Err(ConfigError(problems)),
         }
     }
 }
 
+/// A metadata URL must be HTTPS; plain HTTP only with `insecure_allow_http` and a loopback host.
+fn check_metadata_url(url: &str, insecure_allow_http: bool) -> Result<(), &'static str> {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return if rest.is_empty() { Err("has no host") } else { Ok(()) };
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err("must be an https:// URL");
+    };
+    if !insecure_allow_http {
+        return Err("is plain http:// (set insecure_allow_http, loopback only)");
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err("is plain http:// to a host that is not loopback (insecure_allow_http is for loopback only)")
+    }
+}
+
 impl Config {
+    /// The settings of `code`, when it is configured.
+    pub fn country(&self, code: CountryCode) -> Option<&CountryConfig> {
+        self.countries.iter().find(|c| c.code == code)
+    }
+
     /// The key our metadata is signed with.
     pub fn metadata_signer(&self) -> &PrivateKey {
         self.metadata_signing_key.as_ref().unwrap_or(&self.signing_key)
@@ -376,6 +490,52 @@ mod tests {
         let err = Config::validate(settings, Path::new(".")).unwrap_err();
         let all = err.0.join("\n");
         for needle in ["entity_id", "connector.country", "signature_algorithm", "missing.key", "keys.encryption"] {
+            assert!(all.contains(needle), "{needle} not reported in:\n{all}");
+        }
+    }
+
+    #[test]
+    fn countries_are_validated_with_every_problem_reported() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("docker");
+        let mut settings = toml_from(&std::fs::read_to_string(base.join("config.toml")).unwrap());
+        let country = |code: &str, url: &str, http: bool, trust: &str| CountrySettings {
+            code: code.into(),
+            metadata_url: url.into(),
+            trust: vec![PathBuf::from(trust)],
+            insecure_allow_http: http,
+            require_signed_assertion: false,
+            allow_sha1_oaep: true,
+            insecure_ignore_certificate_validity: false,
+            clock_skew_secs: 60,
+        };
+        let anchor = "../certs/test-pki/idp-metadata-signer.crt.pem";
+        settings.countries = vec![
+            country("XA", "http://127.0.0.1:8099/metadata", true, anchor),
+            country("XB", "http://[::1]:8099/metadata", true, anchor),
+            country("ES", "https://eidas.example.es/EidasNode/ServiceMetadata", false, anchor),
+        ];
+        let cfg = Config::validate(settings.clone(), &base).unwrap();
+        assert_eq!(cfg.countries.len(), 3);
+        assert_eq!(cfg.country(CountryCode::parse("XA").unwrap()).unwrap().trust.len(), 1);
+        assert!(cfg.country(CountryCode::parse("ES").unwrap()).unwrap().settings.allow_sha1_oaep);
+
+        settings.countries = vec![
+            country("xa", "https://a", false, anchor),
+            country("XB", "http://127.0.0.1/md", false, anchor),
+            country("XC", "http://10.0.0.1/md", true, anchor),
+            country("XD", "ftp://x/md", false, anchor),
+            country("XE", "https://e/md", false, "missing-anchor.pem"),
+            country("XE", "https://e/md", false, anchor),
+        ];
+        let all = Config::validate(settings, &base).unwrap_err().0.join("\n");
+        for needle in [
+            "countries.code must be two upper-case letters",
+            "countries (XB): metadata_url is plain http://",
+            "countries (XC): metadata_url is plain http:// to a host that is not loopback",
+            "countries (XD): metadata_url must be an https:// URL",
+            "missing-anchor.pem",
+            "countries (XE): listed twice",
+        ] {
             assert!(all.contains(needle), "{needle} not reported in:\n{all}");
         }
     }
