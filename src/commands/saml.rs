@@ -97,6 +97,9 @@ pub struct ResponseCheckArgs {
     /// The country the request went to.
     #[arg(long)]
     pub country: String,
+    /// Our country (`connector.country`): the destination every PersonIdentifier `CC/DD/…` must name.
+    #[arg(long, default_value = "FR")]
+    pub our_country: String,
     /// The ID of the request this Response answers.
     #[arg(long)]
     pub in_response_to: String,
@@ -303,6 +306,8 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
     let now = instant(args.now.as_deref())?;
     let country =
         CountryCode::parse(&args.country).ok_or_else(|| fail("usage.country", "two upper-case letters, e.g. ES"))?;
+    let our_country = CountryCode::parse(&args.our_country)
+        .ok_or_else(|| fail("usage.our_country", "two upper-case letters, e.g. FR"))?;
     let md = proxy_metadata(&args.metadata, &args.trust, now, Some(country))?;
     let keys: Vec<PrivateKey> = args
         .keys
@@ -338,6 +343,7 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         now,
         entity_id: &args.entity_id,
         acs_url: &args.acs,
+        our_country,
         pending: &pending,
         peer: &peer,
         decryption_keys: &keys,

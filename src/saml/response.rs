@@ -122,6 +122,9 @@ pub struct ResponseContext<'a> {
     pub entity_id: &'a str,
     /// Our ACS URL: the expected `Destination` and `Recipient`.
     pub acs_url: &'a str,
+    /// Our country (`connector.country`): the destination `DD` that every unique identifier
+    /// `CC/DD/…` must name (eIDAS AP 1.4 §2.2.1).
+    pub our_country: CountryCode,
     /// The request answered.
     pub pending: &'a PendingRequest,
     /// The proxy service.
@@ -229,7 +232,8 @@ pub enum ResponseError {
     /// Representation attributes (not supported).
     #[error("representation attributes are not supported")]
     Representative,
-    /// PersonIdentifier malformed or of another country.
+    /// PersonIdentifier (or a LegalPersonIdentifier) malformed, of another issuing country, or
+    /// made for another destination country than ours.
     #[error("person identifier")]
     PersonIdentifier,
     /// NameID format differs from the request.

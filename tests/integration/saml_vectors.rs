@@ -86,6 +86,7 @@ fn run(v: &Value) -> String {
         now,
         entity_id: s(c, "entity_id"),
         acs_url: s(c, "acs_url"),
+        our_country: CountryCode::parse("FR").unwrap(),
         pending: &pending,
         peer: &peer,
         decryption_keys: &keys,

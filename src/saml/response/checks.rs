@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::identity::VerifiedIdentity;
 use super::{CheckResult, Outcome, ResponseContext, ResponseError};
-use crate::saml::attributes::{self, parse_attribute_statement};
+use crate::saml::attributes::{self, parse_attribute_statement, IdentifierCountries};
 use crate::saml::status::{classify, parse_status};
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NS_SAML, NS_SAMLP};
 use crate::xmlsec::dsig::{verify_element, SignaturePolicy};
@@ -278,12 +278,20 @@ pub fn validate_response(
     let attrs = t.check("attributes", attrs)?;
     let pid = (|| {
         let country = asked.ok_or(ResponseError::CountryMismatch)?;
-        let pid = attrs.get(attributes::PERSON_IDENTIFIER.name).first().ok_or(ResponseError::AttributesMissing)?;
-        // eidas-spec fact 19: the identifier's first letters are the country asked.
-        attributes::check_person_identifier(&pid.value, country).map_err(|_| ResponseError::PersonIdentifier)?;
-        Ok(country)
+        let countries = IdentifierCountries { issuing: country, destination: ctx.our_country };
+        ensure(!attrs.get(attributes::PERSON_IDENTIFIER.name).is_empty(), ResponseError::AttributesMissing)?;
+        // eidas-spec fact 19: the first letters are the country asked; eIDAS AP 1.4 §2.2.1: the
+        // next two are the destination, ours. The same rule for a LegalPersonIdentifier (CEF
+        // AttributeValidator), whenever the proxy service sends one.
+        let identifiers = [&attributes::PERSON_IDENTIFIER, &attributes::LEGAL_PERSON_IDENTIFIER]
+            .into_iter()
+            .flat_map(|def| attrs.get(def.name));
+        for id in identifiers {
+            attributes::check_person_identifier(&id.value, countries).map_err(|_| ResponseError::PersonIdentifier)?;
+        }
+        Ok(countries)
     })();
-    let country = t.check("person_identifier", pid)?;
+    let countries = t.check("person_identifier", pid)?;
 
     // eidas-spec §2.5: a format other than the one asked (unless unspecified was asked).
     let format = name_id_node.and_then(|n| ad.attr(n, "Format")).and_then(NameIdFormat::from_uri);
@@ -296,7 +304,7 @@ pub fn validate_response(
 
     let identity = VerifiedIdentity::new(
         ctx.peer.entity_id.clone(),
-        country,
+        countries,
         loa,
         authn_instant,
         name_id,
