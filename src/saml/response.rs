@@ -9,6 +9,7 @@
 
 mod checks;
 mod identity;
+mod structure;
 
 use time::{Duration, OffsetDateTime};
 
@@ -24,7 +25,7 @@ use crate::xmlsec::xmlenc::{DecryptionPolicy, EncError};
 use crate::xmlsec::XmlError;
 
 /// The order in which the checks run, as printed by `response check --explain`.
-pub const CHECKS: [&str; 22] = [
+pub const CHECKS: [&str; 25] = [
     "parse",
     "response.element",
     "response.signature",
@@ -35,8 +36,11 @@ pub const CHECKS: [&str; 22] = [
     "response.issue_instant",
     "response.status",
     "response.assertion_count",
+    "response.no_stray_assertion",
     "assertion.decrypt",
     "assertion.signature",
+    "assertion.shape",
+    "assertion.unique_ids",
     "assertion.fields",
     "assertion.subject_confirmation",
     "assertion.conditions",
@@ -190,9 +194,15 @@ pub enum ResponseError {
     /// Malformed `Status`.
     #[error("malformed status")]
     Status,
-    /// Not exactly one EncryptedAssertion, or a plaintext Assertion present.
+    /// Not exactly one EncryptedAssertion, or a plaintext Assertion as a child of the Response.
     #[error("assertion count")]
     AssertionCount,
+    /// A plaintext `saml2:Assertion`, or another `saml2:EncryptedAssertion`, anywhere else in
+    /// the Response (in `Extensions`, in `StatusDetail`, at any depth). Same code as
+    /// [`Self::AssertionCount`]: the same rule (xmlsec-profile 17), found by the deep walk of
+    /// `response.no_stray_assertion`.
+    #[error("assertion outside the EncryptedAssertion")]
+    StrayAssertion,
     /// Decryption refused.
     #[error("decryption: {0}")]
     Decryption(EncError),
@@ -202,6 +212,14 @@ pub enum ResponseError {
     /// The Assertion signature is invalid, or missing where required.
     #[error("assertion signature: {0}")]
     AssertionSignature(DsigError),
+    /// The Assertion's children are not the `saml:AssertionType` sequence, or it holds a nested
+    /// `saml2:Assertion`. Same code as [`Self::AssertionStructure`]; the detail names the defect.
+    #[error("assertion shape: {0}")]
+    AssertionShape(&'static str),
+    /// An `ID` (or XML-Sig/XML-Enc `Id`) value of the decrypted Assertion also occurs in the
+    /// Response, e.g. an Assertion ID equal to the Response ID.
+    #[error("an ID occurs in both the Response and the Assertion")]
+    DuplicateId,
     /// Required Assertion fields missing or wrong (Version, ID, Issuer, Subject, statements, Advice).
     #[error("assertion structure: {0}")]
     AssertionStructure(&'static str),
@@ -254,11 +272,12 @@ impl ResponseError {
             Self::IssuerMismatch => "saml.issuer_mismatch".into(),
             Self::Stale => "saml.stale".into(),
             Self::Status => "saml.status".into(),
-            Self::AssertionCount => "saml.assertion_count".into(),
+            Self::AssertionCount | Self::StrayAssertion => "saml.assertion_count".into(),
             Self::Decryption(e) => e.code().to_owned(),
             Self::NotAnAssertion => "saml.not_an_assertion".into(),
             Self::AssertionSignature(e) => format!("saml.assertion_{}", e.code().replace('.', "_")),
-            Self::AssertionStructure(_) => "saml.assertion_structure".into(),
+            Self::AssertionShape(_) | Self::AssertionStructure(_) => "saml.assertion_structure".into(),
+            Self::DuplicateId => "saml.duplicate_id".into(),
             Self::SubjectConfirmation => "saml.subject_confirmation".into(),
             Self::Expired => "saml.expired".into(),
             Self::AudienceMismatch => "saml.audience_mismatch".into(),

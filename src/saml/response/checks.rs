@@ -4,6 +4,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::identity::VerifiedIdentity;
+use super::structure::{check_assertion_shape, has_shared_id, has_stray_assertion};
 use super::{CheckResult, Outcome, ResponseContext, ResponseError};
 use crate::saml::attributes::{self, parse_attribute_statement, IdentifierCountries};
 use crate::saml::status::{classify, parse_status};
@@ -15,6 +16,9 @@ use crate::xmlsec::{read_message, Document, NodeId, NS_DS};
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
 /// The anti-replay cache: remembers an ID until `until`.
+///
+/// A valid message asks about two keys, `response:<issuer>:<Response ID>` then
+/// `assertion:<issuer>:<Assertion ID>`, never the same ID twice (`assertion.unique_ids` runs first).
 pub trait ReplayGuard {
     /// True the first time `id` is seen (and records it until `until`); false on a replay.
     fn first_use(&mut self, id: &str, until: OffsetDateTime) -> bool;
@@ -143,6 +147,11 @@ pub fn validate_response(
             _ => Err(ResponseError::AssertionCount),
         },
     )?;
+    // xmlsec-profile 17; attacks.md XSW7: no assertion anywhere else in the Response, at any depth.
+    t.check(
+        "response.no_stray_assertion",
+        ensure(!has_stray_assertion(&doc, response, encrypted_assertion), ResponseError::StrayAssertion),
+    )?;
 
     // eidas-spec §2.6 step 9: rsa-oaep-mgf1p is refused from peers announcing protocol 1.4 (CEF).
     let announces_1_4 = ctx.peer.highest_protocol_version.as_deref().is_some_and(|v| v >= "1.4");
@@ -176,6 +185,11 @@ pub fn validate_response(
     )?;
 
     let ad = &assertion_doc;
+    // SAML Core 2.3.3 (AssertionType); xmlsec-profile 17: the schema's children, no nested Assertion.
+    t.check("assertion.shape", check_assertion_shape(ad, assertion).map_err(ResponseError::AssertionShape))?;
+    // xmlsec-profile 5 across the two documents; attacks.md C6: one element per ID in the message.
+    t.check("assertion.unique_ids", ensure(!has_shared_id(&doc, ad), ResponseError::DuplicateId))?;
+
     // SAML Core 2.3.3 / eIDAS IA 3.2.2 / eidas-spec §2.6 step 12.
     let subject = ad.first_child_named(assertion, NS_SAML, "Subject");
     let name_id_node = subject.and_then(|s| ad.first_child_named(s, NS_SAML, "NameID"));
@@ -189,10 +203,6 @@ pub fn validate_response(
         ensure(
             ad.first_child_named(assertion, NS_SAML, "Advice").is_none(),
             ResponseError::AssertionStructure("Advice"),
-        )?;
-        ensure(
-            ad.first_child_named(assertion, NS_SAML, "EncryptedAttribute").is_none(),
-            ResponseError::AssertionStructure("EncryptedAttribute"),
         )?;
         let name_id = name_id_node.ok_or(ResponseError::AssertionStructure("Subject/NameID"))?;
         let value = ad.simple_text(name_id).map_err(|_| ResponseError::AssertionStructure("NameID value"))?;
@@ -236,7 +246,9 @@ pub fn validate_response(
         });
     t.check("assertion.audience", ensure(audience_ok, ResponseError::AudienceMismatch))?;
 
-    // eidas-spec §2.6 step 16: Response and Assertion IDs until NotOnOrAfter.
+    // eidas-spec §2.6 step 16: Response and Assertion IDs until NotOnOrAfter. The two keys are
+    // distinct (namespaced, and assertion.unique_ids refused an Assertion ID equal to the Response
+    // ID), so one message never looks like a replay of itself.
     let response_id = doc.attr(response, "ID").unwrap_or_default().to_owned();
     let assertion_id = ad.attr(assertion, "ID").unwrap_or_default().to_owned();
     let fresh_ids = replay.first_use(&format!("response:{}:{response_id}", ctx.peer.entity_id), valid_until + skew)
