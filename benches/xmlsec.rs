@@ -409,6 +409,7 @@ impl SamlFixture {
             now: time::macros::datetime!(2026-11-25 10:00:30 UTC),
             entity_id: "https://connector.example.fr/eidas/metadata",
             acs_url: "https://connector.example.fr/eidas/acs",
+            our_country: eidas_connector::saml::CountryCode::parse("FR").unwrap(),
             pending: &self.pending,
             peer: &self.peer,
             decryption_keys: &self.keys,

@@ -100,6 +100,9 @@ pub struct ResponseCheckArgs {
     /// The country the request went to.
     #[arg(long)]
     pub country: String,
+    /// Our country (`connector.country`): the destination every PersonIdentifier `CC/DD/…` must name.
+    #[arg(long, default_value = "FR")]
+    pub our_country: String,
     /// The ID of the request this Response answers.
     #[arg(long)]
     pub in_response_to: String,
@@ -324,6 +327,8 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
     let now = instant(args.now.as_deref())?;
     let country =
         CountryCode::parse(&args.country).ok_or_else(|| fail("usage.country", "two upper-case letters, e.g. ES"))?;
+    let our_country = CountryCode::parse(&args.our_country)
+        .ok_or_else(|| fail("usage.our_country", "two upper-case letters, e.g. FR"))?;
     let opts = MetadataOptions {
         insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
         ..MetadataOptions::default()
@@ -376,6 +381,7 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         now,
         entity_id: &args.entity_id,
         acs_url: &args.acs,
+        our_country,
         pending: &pending,
         peer: &peer,
         decryption_keys: &keys,

@@ -9,6 +9,7 @@
 
 mod checks;
 mod identity;
+mod structure;
 
 use time::{Duration, OffsetDateTime};
 
@@ -24,7 +25,7 @@ use crate::xmlsec::xmlenc::{DecryptionPolicy, EncError};
 use crate::xmlsec::XmlError;
 
 /// The order in which the checks run, as printed by `response check --explain`.
-pub const CHECKS: [&str; 24] = [
+pub const CHECKS: [&str; 27] = [
     "parse",
     "response.element",
     "response.signature",
@@ -36,9 +37,12 @@ pub const CHECKS: [&str; 24] = [
     "response.issue_instant",
     "response.status",
     "response.assertion_count",
+    "response.no_stray_assertion",
     "assertion.decrypt",
     "assertion.signature",
     "assertion.signing_certificate",
+    "assertion.shape",
+    "assertion.unique_ids",
     "assertion.fields",
     "assertion.subject_confirmation",
     "assertion.conditions",
@@ -131,6 +135,9 @@ pub struct ResponseContext<'a> {
     pub entity_id: &'a str,
     /// Our ACS URL: the expected `Destination` and `Recipient`.
     pub acs_url: &'a str,
+    /// Our country (`connector.country`): the destination `DD` that every unique identifier
+    /// `CC/DD/…` must name (eIDAS AP 1.4 §2.2.1).
+    pub our_country: CountryCode,
     /// The request answered.
     pub pending: &'a PendingRequest,
     /// The proxy service.
@@ -203,9 +210,15 @@ pub enum ResponseError {
     /// Malformed `Status`.
     #[error("malformed status")]
     Status,
-    /// Not exactly one EncryptedAssertion, or a plaintext Assertion present.
+    /// Not exactly one EncryptedAssertion, or a plaintext Assertion as a child of the Response.
     #[error("assertion count")]
     AssertionCount,
+    /// A plaintext `saml2:Assertion`, or another `saml2:EncryptedAssertion`, anywhere else in
+    /// the Response (in `Extensions`, in `StatusDetail`, at any depth). Same code as
+    /// [`Self::AssertionCount`]: the same rule (xmlsec-profile 17), found by the deep walk of
+    /// `response.no_stray_assertion`.
+    #[error("assertion outside the EncryptedAssertion")]
+    StrayAssertion,
     /// Decryption refused.
     #[error("decryption: {0}")]
     Decryption(EncError),
@@ -215,6 +228,14 @@ pub enum ResponseError {
     /// The Assertion signature is invalid, or missing where required.
     #[error("assertion signature: {0}")]
     AssertionSignature(DsigError),
+    /// The Assertion's children are not the `saml:AssertionType` sequence, or it holds a nested
+    /// `saml2:Assertion`. Same code as [`Self::AssertionStructure`]; the detail names the defect.
+    #[error("assertion shape: {0}")]
+    AssertionShape(&'static str),
+    /// An `ID` (or XML-Sig/XML-Enc `Id`) value of the decrypted Assertion also occurs in the
+    /// Response, e.g. an Assertion ID equal to the Response ID.
+    #[error("an ID occurs in both the Response and the Assertion")]
+    DuplicateId,
     /// Required Assertion fields missing or wrong (Version, ID, Issuer, Subject, statements, Advice).
     #[error("assertion structure: {0}")]
     AssertionStructure(&'static str),
@@ -245,7 +266,8 @@ pub enum ResponseError {
     /// Representation attributes (not supported).
     #[error("representation attributes are not supported")]
     Representative,
-    /// PersonIdentifier malformed or of another country.
+    /// PersonIdentifier (or a LegalPersonIdentifier) malformed, of another issuing country, or
+    /// made for another destination country than ours.
     #[error("person identifier")]
     PersonIdentifier,
     /// NameID format differs from the request.
@@ -268,11 +290,12 @@ impl ResponseError {
             Self::IssuerMismatch => "saml.issuer_mismatch".into(),
             Self::Stale => "saml.stale".into(),
             Self::Status => "saml.status".into(),
-            Self::AssertionCount => "saml.assertion_count".into(),
+            Self::AssertionCount | Self::StrayAssertion => "saml.assertion_count".into(),
             Self::Decryption(e) => e.code().to_owned(),
             Self::NotAnAssertion => "saml.not_an_assertion".into(),
             Self::AssertionSignature(e) => format!("saml.assertion_{}", e.code().replace('.', "_")),
-            Self::AssertionStructure(_) => "saml.assertion_structure".into(),
+            Self::AssertionShape(_) | Self::AssertionStructure(_) => "saml.assertion_structure".into(),
+            Self::DuplicateId => "saml.duplicate_id".into(),
             Self::SubjectConfirmation => "saml.subject_confirmation".into(),
             Self::Expired => "saml.expired".into(),
             Self::AudienceMismatch => "saml.audience_mismatch".into(),

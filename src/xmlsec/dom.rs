@@ -287,6 +287,27 @@ impl Document {
         self.ids.get(value).copied()
     }
 
+    /// Every registered `ID`/`Id` value of the document (the index behind [`Document::find_id`]),
+    /// in no particular order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.ids.keys().map(String::as_str)
+    }
+
+    /// The element descendants of `id` (not `id` itself), in document order.
+    pub fn descendants(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let mut stack: Vec<NodeId> = self.child_elements(id).collect();
+        stack.reverse();
+        std::iter::from_fn(move || {
+            let next = stack.pop()?;
+            let before = stack.len();
+            stack.extend(self.child_elements(next));
+            if let Some(pushed) = stack.get_mut(before..) {
+                pushed.reverse();
+            }
+            Some(next)
+        })
+    }
+
     /// The character content of a simple-typed element: all its text children concatenated.
     ///
     /// # Security

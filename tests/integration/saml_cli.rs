@@ -187,3 +187,36 @@ fn config_problems_are_all_reported() {
         assert!(err.contains(needle), "{needle} missing from:\n{err}");
     }
 }
+
+#[test]
+fn response_check_explain_names_the_stray_assertion_shape_and_unique_id_checks() {
+    let (code, _, err) = check("accept_success.xml", &["--explain"]);
+    assert_eq!(code, 0, "{err}");
+    for name in ["response.no_stray_assertion", "assertion.shape", "assertion.unique_ids"] {
+        assert!(err.contains(&format!("  pass  {name}\n")), "{name} missing from:\n{err}");
+    }
+    let (code, _, err) = check("reject_assertion_in_extensions.xml", &["--explain"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("  pass  response.assertion_count\n"), "{err}");
+    assert!(err.contains("  FAIL  response.no_stray_assertion: saml.assertion_count\n"), "{err}");
+    assert!(err.contains("  ----  assertion.shape (not run)\n"), "{err}");
+    let (_, _, err) = check("reject_assertion_second_issuer.xml", &["--explain"]);
+    assert!(err.contains("  FAIL  assertion.shape: saml.assertion_structure\n"), "{err}");
+    assert!(err.lines().any(|l| l == "error: saml.assertion_structure"), "{err}");
+    let (_, _, err) = check("reject_assertion_id_equals_response_id.xml", &["--explain"]);
+    assert!(err.contains("  FAIL  assertion.unique_ids: saml.duplicate_id\n"), "{err}");
+}
+
+#[test]
+fn response_check_judges_the_identifier_destination_against_our_country_fr_by_default() {
+    // accept_success carries ES/FR/…, the destination vector ES/DE/….
+    let (code, _, err) = check("reject_person_identifier_destination_other_country.xml", &[]);
+    assert_eq!((code, err.lines().next()), (1, Some("error: saml.person_identifier")), "{err}");
+    let (code, _, err) = check("accept_success.xml", &["--our-country", "DE"]);
+    assert_eq!((code, err.lines().next()), (1, Some("error: saml.person_identifier")), "{err}");
+    let (code, out, err) = check("reject_person_identifier_destination_other_country.xml", &["--our-country", "DE"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"outcome\": \"authenticated\""), "{out}");
+    let (code, _, err) = check("accept_success.xml", &["--our-country", "fr"]);
+    assert_eq!((code, err.lines().next()), (1, Some("error: usage.our_country")), "{err}");
+}

@@ -60,6 +60,7 @@ proptest! {
             now: datetime!(2026-11-25 10:00:30 UTC),
             entity_id: "https://connector.example.fr/eidas/metadata",
             acs_url: "https://connector.example.fr/eidas/acs",
+            our_country: CountryCode::parse("FR").unwrap(),
             pending: &pending,
             peer: &peer,
             decryption_keys: &keys,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use eidas_connector::saml::authn_request::RequestedAttribute;
 use eidas_connector::saml::metadata::{parse_proxy_metadata, MetadataOptions};
 use eidas_connector::saml::response::{
-    validate_response, Outcome, Peer, PendingRequest, ResponseContext, ResponsePolicy,
+    validate_response, CheckResult, Outcome, Peer, PendingRequest, ReplayGuard, ResponseContext, ResponsePolicy, CHECKS,
 };
 use eidas_connector::saml::{CountryCode, LevelOfAssurance, NameIdFormat};
 use eidas_connector::xmlsec::keys::{PrivateKey, TrustedCert};
@@ -43,8 +43,8 @@ fn format(v: &str) -> NameIdFormat {
     }
 }
 
-/// Runs one vector: "authenticated", "failed:<code>" or the error code.
-pub(crate) fn run(v: &Value) -> String {
+/// Builds the validation context of vector `v` and hands it, with the message, to `f`.
+fn with_vector<T>(v: &Value, f: impl FnOnce(&ResponseContext<'_>, &[u8]) -> T) -> T {
     let c = &v["context"];
     let p = &c["peer"];
     let now = OffsetDateTime::parse(s(c, "now"), &Rfc3339).unwrap();
@@ -87,6 +87,7 @@ pub(crate) fn run(v: &Value) -> String {
         now,
         entity_id: s(c, "entity_id"),
         acs_url: s(c, "acs_url"),
+        our_country: CountryCode::parse(s(c, "our_country")).unwrap(),
         pending: &pending,
         peer: &peer,
         decryption_keys: &keys,
@@ -99,20 +100,27 @@ pub(crate) fn run(v: &Value) -> String {
         repo_file(&format!("tests/vectors/saml/{file}"))
     };
     let message = std::fs::read(path).unwrap();
-    let mut replay = HashMap::new();
-    let mut trace = Vec::new();
-    match validate_response(&message, &ctx, &mut replay, &mut trace) {
-        Ok(Outcome::Failed { code, .. }) => format!("failed:{}", code.code()),
-        Ok(Outcome::Authenticated(id)) => {
-            check_values(v, &id);
-            // The same message again is a replay.
-            let mut again = Vec::new();
-            let replayed = validate_response(&message, &ctx, &mut replay, &mut again).unwrap_err();
-            assert_eq!(replayed.code(), "saml.replay", "{}", s(v, "file"));
-            "authenticated".into()
+    f(&ctx, &message)
+}
+
+/// Runs one vector: "authenticated", "failed:<code>" or the error code.
+pub(crate) fn run(v: &Value) -> String {
+    with_vector(v, |ctx, message| {
+        let mut replay = HashMap::new();
+        let mut trace = Vec::new();
+        match validate_response(message, ctx, &mut replay, &mut trace) {
+            Ok(Outcome::Failed { code, .. }) => format!("failed:{}", code.code()),
+            Ok(Outcome::Authenticated(id)) => {
+                check_values(v, &id);
+                // The same message again is a replay.
+                let mut again = Vec::new();
+                let replayed = validate_response(message, ctx, &mut replay, &mut again).unwrap_err();
+                assert_eq!(replayed.code(), "saml.replay", "{}", s(v, "file"));
+                "authenticated".into()
+            }
+            Err(e) => e.code(),
         }
-        Err(e) => e.code(),
-    }
+    })
 }
 
 fn check_values(v: &Value, id: &eidas_connector::saml::response::VerifiedIdentity) {
@@ -152,6 +160,11 @@ fn check_values(v: &Value, id: &eidas_connector::saml::response::VerifiedIdentit
     }
     if let Some(orig) = v.get("expect_values_non_latin").and_then(|o| o["CurrentFamilyName"].as_str()) {
         assert!(person.to_string().contains(orig), "{file}: the original-script family name is kept");
+    }
+    let legal_base = "http://eidas.europa.eu/attributes/legalperson/";
+    for (name, want) in v.get("expect_values_legal").and_then(Value::as_object).into_iter().flatten() {
+        let raw = id.attributes().get(&format!("{legal_base}{name}"));
+        assert!(raw.iter().any(|x| Some(x.value.as_str()) == want.as_str()), "{file}: {name} is not {want}");
     }
 }
 
@@ -279,4 +292,88 @@ fn response_with_another_version_is_refused_when_signed_by_signxml() {
     let mut v = vector("accept_success.xml");
     v["file"] = signed_file.path().into();
     assert_eq!(run(&v), "saml.version");
+}
+
+/// Every check result of vector `file`, in order, and its final code (or "authenticated").
+fn trace_of(file: &str) -> (Vec<CheckResult>, String) {
+    with_vector(&vector(file), |ctx, message| {
+        let mut trace = Vec::new();
+        let got = match validate_response(message, ctx, &mut HashMap::new(), &mut trace) {
+            Ok(_) => "authenticated".to_owned(),
+            Err(e) => e.code(),
+        };
+        (trace, got)
+    })
+}
+
+#[test]
+fn structural_and_identifier_rejects_fail_at_their_own_check_with_their_exact_code() {
+    // Issue 6, points 4–7: each vector is refused by the named check (the last one run), not
+    // by an earlier one that happens to give the same code.
+    for (file, check, code) in [
+        ("reject_person_identifier_destination_other_country.xml", "person_identifier", "saml.person_identifier"),
+        ("reject_legal_person_identifier_destination_other_country.xml", "person_identifier", "saml.person_identifier"),
+        ("reject_assertion_in_extensions.xml", "response.no_stray_assertion", "saml.assertion_count"),
+        ("reject_assertion_nested_in_status.xml", "response.no_stray_assertion", "saml.assertion_count"),
+        ("reject_assertion_nested_assertion_unsigned.xml", "assertion.shape", "saml.assertion_structure"),
+        ("reject_assertion_nested_assertion_signed.xml", "assertion.shape", "saml.assertion_structure"),
+        ("reject_assertion_children_out_of_order.xml", "assertion.shape", "saml.assertion_structure"),
+        ("reject_assertion_second_issuer.xml", "assertion.shape", "saml.assertion_structure"),
+        ("reject_assertion_unknown_child.xml", "assertion.shape", "saml.assertion_structure"),
+        ("reject_assertion_advice_with_assertion.xml", "assertion.shape", "saml.assertion_structure"),
+        ("reject_assertion_id_equals_response_id.xml", "assertion.unique_ids", "saml.duplicate_id"),
+        ("reject_duplicate_id_across_response_and_assertion.xml", "assertion.unique_ids", "saml.duplicate_id"),
+    ] {
+        assert_eq!(s(&vector(file), "expect"), code, "{file}: manifest");
+        let (trace, got) = trace_of(file);
+        assert_eq!(got, code, "{file}");
+        let last = trace.last().unwrap();
+        assert_eq!((last.check, last.passed, last.code.as_deref()), (check, false, Some(code)), "{file}");
+        assert!(trace.iter().rev().skip(1).all(|c| c.passed), "{file}: an earlier check failed: {trace:?}");
+    }
+    // Their accept siblings pass every one of those checks.
+    for file in ["accept_success_with_extensions.xml", "accept_success_with_legal_person_identifier.xml"] {
+        let (trace, got) = trace_of(file);
+        assert_eq!(got, "authenticated", "{file}");
+        let names: Vec<&str> = trace.iter().map(|c| c.check).collect();
+        assert_eq!(names, CHECKS, "{file}: every check runs once, in the order CHECKS lists");
+    }
+}
+
+/// A replay cache that fails the test when one message shows it the same ID twice.
+#[derive(Default)]
+struct DistinctIds {
+    ids: Vec<String>,
+}
+
+impl ReplayGuard for DistinctIds {
+    fn first_use(&mut self, key: &str, _until: OffsetDateTime) -> bool {
+        // Keys end with the ID, an NCName: no ':' in it.
+        let id = key.rsplit(':').next().unwrap().to_owned();
+        assert!(!self.ids.contains(&id), "the replay cache saw {id} twice from one message");
+        self.ids.push(id);
+        true
+    }
+}
+
+#[test]
+fn replay_cache_sees_two_distinct_ids_per_message_and_none_when_the_assertion_reuses_the_response_id() {
+    let mut authenticated = 0;
+    for v in load("manifest.json") {
+        let mut guard = DistinctIds::default();
+        let got = with_vector(&v, |ctx, message| validate_response(message, ctx, &mut guard, &mut Vec::new()));
+        if let Ok(Outcome::Authenticated(id)) = got {
+            assert_eq!(guard.ids, [id.response_id(), id.assertion_id()], "{}", s(&v, "file"));
+            authenticated += 1;
+        }
+    }
+    assert!(authenticated >= 10, "only {authenticated} accepted vectors");
+    // The Assertion reusing the Response's ID is refused by its own check before the replay
+    // cache is consulted: it cannot be mistaken for a replay of the same message.
+    let mut guard = DistinctIds::default();
+    let err = with_vector(&vector("reject_assertion_id_equals_response_id.xml"), |ctx, message| {
+        validate_response(message, ctx, &mut guard, &mut Vec::new()).unwrap_err()
+    });
+    assert_eq!(err.code(), "saml.duplicate_id");
+    assert!(guard.ids.is_empty(), "the replay cache was consulted: {:?}", guard.ids);
 }

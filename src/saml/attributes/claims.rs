@@ -7,9 +7,9 @@ use std::fmt;
 
 use time::Date;
 
-use super::values::{check_person_identifier, serialize_date};
+use super::values::{check_person_identifier, serialize_date, IdentifierCountries};
 use super::{AttributeError, Person};
-use crate::saml::{CountryCode, LevelOfAssurance};
+use crate::saml::LevelOfAssurance;
 
 /// FranceConnect's limit on `given_name` and `family_name` (bridge identity DTO: 1–256).
 pub const MAX_NAME_CLAIM_CHARS: usize = 256;
@@ -76,17 +76,22 @@ impl fmt::Debug for Claims {
 /// Maps a natural person to the hub's claims.
 ///
 /// Refuses, in this order: LoA `low` (never accepted on the FranceConnect+ path), an
-/// identifier not prefixed by `country` or not ASCII (the hub's `sub` validation), a given or
+/// identifier not of the form `countries.issuing/countries.destination/…` or not ASCII (the
+/// hub's `sub` validation), a given or
 /// family name without a Latin-script value (AP 2.4 requires one; the hub needs one), a name
 /// longer than the hub accepts.
-pub fn to_claims(person: &Person, loa: LevelOfAssurance, country: CountryCode) -> Result<Claims, AttributeError> {
+pub fn to_claims(
+    person: &Person,
+    loa: LevelOfAssurance,
+    countries: IdentifierCountries,
+) -> Result<Claims, AttributeError> {
     let acr = match loa {
         // DESIGN §1 step 5; franceconnect.md §2.11 quirk 1 (FC maps low to eidas2).
         LevelOfAssurance::Low => return Err(AttributeError::LoaTooLow),
         LevelOfAssurance::Substantial => Acr::Eidas2,
         LevelOfAssurance::High => Acr::Eidas3,
     };
-    check_person_identifier(&person.person_identifier, country)?;
+    check_person_identifier(&person.person_identifier, countries)?;
     // FranceConnect min-identity DTO: `sub` is ASCII only.
     if !person.person_identifier.is_ascii() {
         return Err(AttributeError::IdentifierNotAscii);
@@ -118,6 +123,7 @@ fn latin(value: Option<&str>, friendly: &'static str) -> Result<String, Attribut
 mod tests {
     use super::*;
     use crate::saml::attributes::{Gender, TransliteratedName};
+    use crate::saml::CountryCode;
     use time::macros::date;
 
     fn person() -> Person {
@@ -139,8 +145,12 @@ mod tests {
         }
     }
 
-    fn el() -> CountryCode {
-        CountryCode::parse("EL").unwrap()
+    /// Issued by Greece, for France.
+    fn el() -> IdentifierCountries {
+        IdentifierCountries {
+            issuing: CountryCode::parse("EL").unwrap(),
+            destination: CountryCode::parse("FR").unwrap(),
+        }
     }
 
     #[test]
@@ -189,8 +199,21 @@ mod tests {
     #[test]
     fn to_claims_refuses_an_identifier_of_another_country() {
         assert_eq!(
-            to_claims(&person(), LevelOfAssurance::High, CountryCode::parse("CY").unwrap()),
+            to_claims(
+                &person(),
+                LevelOfAssurance::High,
+                IdentifierCountries { issuing: CountryCode::parse("CY").unwrap(), ..el() }
+            ),
             Err(AttributeError::IdentifierCountryMismatch)
+        );
+    }
+
+    #[test]
+    fn to_claims_refuses_an_identifier_made_for_another_destination() {
+        let de = IdentifierCountries { destination: CountryCode::parse("DE").unwrap(), ..el() };
+        assert_eq!(
+            to_claims(&person(), LevelOfAssurance::High, de),
+            Err(AttributeError::IdentifierDestinationMismatch)
         );
     }
 

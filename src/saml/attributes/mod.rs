@@ -27,7 +27,7 @@ pub use self::claims::{to_claims, Acr, Claims, AMR_EIDAS, MAX_NAME_CLAIM_CHARS};
 pub use self::person::{to_legal_person, to_person, LegalPerson, Person, TransliteratedName};
 pub use self::values::{
     check_person_identifier, format_date, parse_address, parse_country, parse_date_of_birth, parse_gender, Address,
-    AddressLine, Gender, StructuredAddress, MAX_IDENTIFIER_CHARS,
+    AddressLine, Gender, IdentifierCountries, StructuredAddress, MAX_IDENTIFIER_CHARS,
 };
 use super::status::FailureCode;
 use super::{NAME_FORMAT_URI, NS_EIDAS_LEGAL, NS_EIDAS_NATURAL, NS_SAML};
@@ -86,6 +86,9 @@ pub enum AttributeError {
     /// The identifier's first two letters are not the country asked.
     #[error("identifier prefix is not the requested country")]
     IdentifierCountryMismatch,
+    /// The identifier's second two letters (the destination) are not our country.
+    #[error("identifier destination is not our country")]
+    IdentifierDestinationMismatch,
     /// LoA `low`: never mapped to claims.
     #[error("level of assurance low is refused")]
     LoaTooLow,
@@ -120,6 +123,7 @@ impl AttributeError {
             Self::IdentifierWhitespace => "attributes.identifier_whitespace",
             Self::IdentifierFormat => "attributes.identifier_format",
             Self::IdentifierCountryMismatch => "attributes.identifier_country_mismatch",
+            Self::IdentifierDestinationMismatch => "attributes.identifier_destination_mismatch",
             Self::LoaTooLow => "attributes.loa_too_low",
             Self::IdentifierNotAscii => "attributes.identifier_not_ascii",
             Self::NoLatinScript(_) => "attributes.no_latin_script",
@@ -340,8 +344,10 @@ mod tests {
             assert_eq!(attrs.len(), 6);
             let p = to_person(&attrs).unwrap();
             assert_eq!(p.family_name.latin.as_deref(), Some("Garcia"));
-            let issuer_country = crate::saml::CountryCode::parse(&p.person_identifier[..2]).unwrap();
-            check_person_identifier(&p.person_identifier, issuer_country).unwrap();
+            // The samples are CC/CC/…: issued by and for the same (placeholder) country.
+            let country = crate::saml::CountryCode::parse(&p.person_identifier[..2]).unwrap();
+            let countries = IdentifierCountries { issuing: country, destination: country };
+            check_person_identifier(&p.person_identifier, countries).unwrap();
             assert_eq!(to_legal_person(&attrs).unwrap().legal_name.latin.as_deref(), Some("Current Legal Name"));
             seen += 1;
         }

@@ -34,7 +34,7 @@ pub struct TransliteratedName {
 /// The natural person of a Response (AP 1.4 §2.2).
 #[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Person {
-    /// `PersonIdentifier`, verbatim (syntax checked; the country prefix is checked by
+    /// `PersonIdentifier`, verbatim (syntax checked; the countries are checked by
     /// [`super::check_person_identifier`]).
     pub person_identifier: String,
     /// `CurrentFamilyName`.
@@ -142,8 +142,8 @@ impl fmt::Debug for LegalPerson {
 /// typed when present. Checks run in catalog order; the first failure is returned.
 ///
 /// # Security
-/// The identifier's syntax is checked here, but not its country prefix: the caller must also
-/// call [`super::check_person_identifier`] with the country it asked (or use
+/// The identifier's syntax is checked here, but not its countries: the caller must also call
+/// [`super::check_person_identifier`] with the country it asked and its own (or use
 /// [`super::to_claims`], which does).
 pub fn to_person(attrs: &Attributes) -> Result<Person, AttributeError> {
     let person_identifier = required(attrs, &c::PERSON_IDENTIFIER)?.to_owned();

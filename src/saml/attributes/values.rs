@@ -15,19 +15,36 @@ use crate::xmlsec::{decode_base64, Document, Limits, Node, NodeId};
 /// Longest unique identifier, in characters (AP 2.5).
 pub const MAX_IDENTIFIER_CHARS: usize = 256;
 
-/// Checks a `PersonIdentifier` (or `LegalPersonIdentifier`) against the profile and the
-/// country the request was sent to: `^[A-Z]{2}/[A-Z]{2}/.+$`, the first two letters equal to
-/// `requested_country`, at most 256 characters, no whitespace. Byte-wise: no Unicode
-/// normalization, no trimming.
+/// The two countries a unique identifier `CC/DD/…` names (AP 1.4 §2.2.1, eidas-spec §3.1).
+///
+/// Named fields, not two arguments: both are [`CountryCode`]s and must not be swapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentifierCountries {
+    /// `CC`: the issuing country, i.e. the country the request was sent to.
+    pub issuing: CountryCode,
+    /// `DD`: the destination country, i.e. ours (`connector.country`).
+    pub destination: CountryCode,
+}
+
+/// Checks a `PersonIdentifier` (or `LegalPersonIdentifier`) against the profile and the two
+/// countries it must name: `^[A-Z]{2}/[A-Z]{2}/.+$`, the first two letters equal to
+/// `countries.issuing`, the next two equal to `countries.destination`, at most 256
+/// characters, no whitespace. Byte-wise: no Unicode normalization, no trimming.
 ///
 /// # Security
 /// The country prefix is what stops a proxy service from asserting identities of another
-/// country (eIDAS-Node `validate.prefix.country.code.identifiers`).
-pub fn check_person_identifier(value: &str, requested_country: CountryCode) -> Result<(), AttributeError> {
+/// country (eIDAS-Node `validate.prefix.country.code.identifiers`); the destination is what
+/// stops an identifier made for another Member State's services (`XX/DE/…`, the form the
+/// citizen presents in Germany) from being replayed as a French one.
+pub fn check_person_identifier(value: &str, countries: IdentifierCountries) -> Result<(), AttributeError> {
     check_identifier_syntax(value)?;
     // eIDAS-Node 2.9 (reference/eidas-spec.md fact 19): CC is the issuing country we asked.
-    if value.get(..2) != Some(requested_country.as_str()) {
+    if value.get(..2) != Some(countries.issuing.as_str()) {
         return Err(AttributeError::IdentifierCountryMismatch);
+    }
+    // eIDAS AP 1.4 §2.2.1 (reference/eidas-spec.md §3.1): DD is the destination country, ours.
+    if value.get(3..5) != Some(countries.destination.as_str()) {
+        return Err(AttributeError::IdentifierDestinationMismatch);
     }
     Ok(())
 }
@@ -310,24 +327,40 @@ mod tests {
         CountryCode::parse("FR").unwrap()
     }
 
+    /// Issued by `issuing`, for France.
+    fn to_fr(issuing: &str) -> IdentifierCountries {
+        IdentifierCountries { issuing: CountryCode::parse(issuing).unwrap(), destination: fr() }
+    }
+
     #[test]
-    fn check_person_identifier_accepts_the_cef_sample_when_the_country_matches() {
-        check_person_identifier("ES/FR/02635542Y", CountryCode::parse("ES").unwrap()).unwrap();
-        check_person_identifier("EL/FR/ab:cd=12", CountryCode::parse("EL").unwrap()).unwrap();
-        check_person_identifier("FR/EU/x", fr()).unwrap();
+    fn check_person_identifier_accepts_the_cef_sample_when_both_countries_match() {
+        check_person_identifier("ES/FR/02635542Y", to_fr("ES")).unwrap();
+        check_person_identifier("EL/FR/ab:cd=12", to_fr("EL")).unwrap();
+        check_person_identifier("FR/FR/x", to_fr("FR")).unwrap();
+        // EU institutions as the destination (eidas-spec §3.1), for a connector that is one.
+        let eu = IdentifierCountries { issuing: fr(), destination: CountryCode::parse("EU").unwrap() };
+        check_person_identifier("FR/EU/x", eu).unwrap();
+    }
+
+    #[test]
+    fn check_person_identifier_rejects_when_the_destination_is_another_country() {
+        for v in ["ES/DE/02635542Y", "ES/EU/02635542Y", "ES/ES/02635542Y", "ES/fr/1"] {
+            let want = if v == "ES/fr/1" {
+                AttributeError::IdentifierFormat
+            } else {
+                AttributeError::IdentifierDestinationMismatch
+            };
+            assert_eq!(check_person_identifier(v, to_fr("ES")), Err(want), "{v:?}");
+        }
+        // The issuing country is checked first.
+        assert_eq!(check_person_identifier("DE/DE/1", to_fr("ES")), Err(AttributeError::IdentifierCountryMismatch));
     }
 
     #[test]
     fn check_person_identifier_rejects_when_the_prefix_is_another_country() {
-        assert_eq!(
-            check_person_identifier("DE/FR/123", CountryCode::parse("AT").unwrap()),
-            Err(AttributeError::IdentifierCountryMismatch)
-        );
+        assert_eq!(check_person_identifier("DE/FR/123", to_fr("AT")), Err(AttributeError::IdentifierCountryMismatch));
         // EL, never GR, for Greece: a proxy answering GR for an EL request is refused.
-        assert_eq!(
-            check_person_identifier("GR/FR/123", CountryCode::parse("EL").unwrap()),
-            Err(AttributeError::IdentifierCountryMismatch)
-        );
+        assert_eq!(check_person_identifier("GR/FR/123", to_fr("EL")), Err(AttributeError::IdentifierCountryMismatch));
     }
 
     #[test]
@@ -335,19 +368,19 @@ mod tests {
         for v in
             ["FR/FR/12 3", "FR/FR/123 ", " FR/FR/123", "FR/FR/1\t2", "FR/FR/1\n", "FR/FR/1\u{a0}2", "FR/FR/\u{2028}"]
         {
-            assert_eq!(check_person_identifier(v, fr()), Err(AttributeError::IdentifierWhitespace), "{v:?}");
+            assert_eq!(check_person_identifier(v, to_fr("FR")), Err(AttributeError::IdentifierWhitespace), "{v:?}");
         }
     }
 
     #[test]
     fn check_person_identifier_rejects_more_than_256_characters() {
         let ok = format!("FR/FR/{}", "a".repeat(250));
-        check_person_identifier(&ok, fr()).unwrap();
+        check_person_identifier(&ok, to_fr("FR")).unwrap();
         let long = format!("FR/FR/{}", "a".repeat(251));
-        assert_eq!(check_person_identifier(&long, fr()), Err(AttributeError::IdentifierTooLong));
+        assert_eq!(check_person_identifier(&long, to_fr("FR")), Err(AttributeError::IdentifierTooLong));
         // Characters, not bytes: 250 two-byte letters are still 256 characters.
         let accents = format!("FR/FR/{}", "é".repeat(250));
-        check_person_identifier(&accents, fr()).unwrap();
+        check_person_identifier(&accents, to_fr("FR")).unwrap();
     }
 
     #[test]
@@ -355,14 +388,14 @@ mod tests {
         for v in
             ["", "FR", "FR/FR/", "FR/FR", "fr/FR/1", "FR/fr/1", "F/FR/1", "FRA/FR/1", "FR-FR-1", "FR//1", "ÉR/FR/1"]
         {
-            assert_eq!(check_person_identifier(v, fr()), Err(AttributeError::IdentifierFormat), "{v:?}");
+            assert_eq!(check_person_identifier(v, to_fr("FR")), Err(AttributeError::IdentifierFormat), "{v:?}");
         }
     }
 
     #[test]
     fn check_person_identifier_compares_bytes_without_normalization() {
         // A fullwidth solidus is not '/'.
-        assert_eq!(check_person_identifier("FR\u{ff0f}FR/1", fr()), Err(AttributeError::IdentifierFormat));
+        assert_eq!(check_person_identifier("FR\u{ff0f}FR/1", to_fr("FR")), Err(AttributeError::IdentifierFormat));
     }
 
     #[test]
@@ -512,7 +545,8 @@ mod tests {
             let _ = parse_gender(&s);
             let _ = parse_country(&s);
             let _ = parse_address(&s);
-            let _ = check_person_identifier(&s, CountryCode::parse("FR").unwrap());
+            let fr = CountryCode::parse("FR").unwrap();
+            let _ = check_person_identifier(&s, IdentifierCountries { issuing: fr, destination: fr });
         }
 
         #[test]

@@ -4,8 +4,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::identity::VerifiedIdentity;
+use super::structure::{check_assertion_shape, has_shared_id, has_stray_assertion};
 use super::{CheckResult, Outcome, ResponseContext, ResponseError};
-use crate::saml::attributes::{self, parse_attribute_statement};
+use crate::saml::attributes::{self, parse_attribute_statement, IdentifierCountries};
 use crate::saml::status::{classify, parse_status};
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NS_SAML, NS_SAMLP};
 use crate::xmlsec::dsig::{verify_element, SignaturePolicy};
@@ -16,6 +17,9 @@ use crate::xmlsec::{read_message, Document, NodeId, NS_DS};
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
 /// The anti-replay cache: remembers an ID until `until`.
+///
+/// A valid message asks about two keys, `response:<issuer>:<Response ID>` then
+/// `assertion:<issuer>:<Assertion ID>`, never the same ID twice (`assertion.unique_ids` runs first).
 pub trait ReplayGuard {
     /// True the first time `id` is seen (and records it until `until`); false on a replay.
     fn first_use(&mut self, id: &str, until: OffsetDateTime) -> bool;
@@ -182,6 +186,11 @@ pub fn validate_response(
             _ => Err(ResponseError::AssertionCount),
         },
     )?;
+    // xmlsec-profile 17; attacks.md XSW7: no assertion anywhere else in the Response, at any depth.
+    t.check(
+        "response.no_stray_assertion",
+        ensure(!has_stray_assertion(&doc, response, encrypted_assertion), ResponseError::StrayAssertion),
+    )?;
 
     // eidas-spec §2.6 step 9: rsa-oaep-mgf1p is refused from peers announcing protocol 1.4 (CEF).
     let announces_1_4 = ctx.peer.highest_protocol_version.as_deref().is_some_and(|v| v >= "1.4");
@@ -213,12 +222,19 @@ pub fn validate_response(
             Ok(None)
         },
     )?;
-    if let Some(v) = &assertion_verified {
-        t.check_relaxable("assertion.signing_certificate", signer_validity(ctx, v.signer()))?;
-    }
+    // An unsigned Assertion has no certificate of its own to check (it came in the Response).
+    t.check_relaxable(
+        "assertion.signing_certificate",
+        assertion_verified.as_ref().map_or(Ok(None), |v| signer_validity(ctx, v.signer())),
+    )?;
     let assertion = assertion_verified.as_ref().map_or(a, |v| v.node());
 
     let ad = &assertion_doc;
+    // SAML Core 2.3.3 (AssertionType); xmlsec-profile 17: the schema's children, no nested Assertion.
+    t.check("assertion.shape", check_assertion_shape(ad, assertion).map_err(ResponseError::AssertionShape))?;
+    // xmlsec-profile 5 across the two documents; attacks.md C6: one element per ID in the message.
+    t.check("assertion.unique_ids", ensure(!has_shared_id(&doc, ad), ResponseError::DuplicateId))?;
+
     // SAML Core 2.3.3 / eIDAS IA 3.2.2 / eidas-spec §2.6 step 12.
     let subject = ad.first_child_named(assertion, NS_SAML, "Subject");
     let name_id_node = subject.and_then(|s| ad.first_child_named(s, NS_SAML, "NameID"));
@@ -232,10 +248,6 @@ pub fn validate_response(
         ensure(
             ad.first_child_named(assertion, NS_SAML, "Advice").is_none(),
             ResponseError::AssertionStructure("Advice"),
-        )?;
-        ensure(
-            ad.first_child_named(assertion, NS_SAML, "EncryptedAttribute").is_none(),
-            ResponseError::AssertionStructure("EncryptedAttribute"),
         )?;
         let name_id = name_id_node.ok_or(ResponseError::AssertionStructure("Subject/NameID"))?;
         let value = ad.simple_text(name_id).map_err(|_| ResponseError::AssertionStructure("NameID value"))?;
@@ -279,7 +291,9 @@ pub fn validate_response(
         });
     t.check("assertion.audience", ensure(audience_ok, ResponseError::AudienceMismatch))?;
 
-    // eidas-spec §2.6 step 16: Response and Assertion IDs until NotOnOrAfter.
+    // eidas-spec §2.6 step 16: Response and Assertion IDs until NotOnOrAfter. The two keys are
+    // distinct (namespaced, and assertion.unique_ids refused an Assertion ID equal to the Response
+    // ID), so one message never looks like a replay of itself.
     let response_id = doc.attr(response, "ID").unwrap_or_default().to_owned();
     let assertion_id = ad.attr(assertion, "ID").unwrap_or_default().to_owned();
     let fresh_ids = replay.first_use(&format!("response:{}:{response_id}", ctx.peer.entity_id), valid_until + skew)
@@ -321,12 +335,20 @@ pub fn validate_response(
     let attrs = t.check("attributes", attrs)?;
     let pid = (|| {
         let country = asked.ok_or(ResponseError::CountryMismatch)?;
-        let pid = attrs.get(attributes::PERSON_IDENTIFIER.name).first().ok_or(ResponseError::AttributesMissing)?;
-        // eidas-spec fact 19: the identifier's first letters are the country asked.
-        attributes::check_person_identifier(&pid.value, country).map_err(|_| ResponseError::PersonIdentifier)?;
-        Ok(country)
+        let countries = IdentifierCountries { issuing: country, destination: ctx.our_country };
+        ensure(!attrs.get(attributes::PERSON_IDENTIFIER.name).is_empty(), ResponseError::AttributesMissing)?;
+        // eidas-spec fact 19: the first letters are the country asked; eIDAS AP 1.4 §2.2.1: the
+        // next two are the destination, ours. The same rule for a LegalPersonIdentifier (CEF
+        // AttributeValidator), whenever the proxy service sends one.
+        let identifiers = [&attributes::PERSON_IDENTIFIER, &attributes::LEGAL_PERSON_IDENTIFIER]
+            .into_iter()
+            .flat_map(|def| attrs.get(def.name));
+        for id in identifiers {
+            attributes::check_person_identifier(&id.value, countries).map_err(|_| ResponseError::PersonIdentifier)?;
+        }
+        Ok(countries)
     })();
-    let country = t.check("person_identifier", pid)?;
+    let countries = t.check("person_identifier", pid)?;
 
     // eidas-spec §2.5: a format other than the one asked (unless unspecified was asked).
     let format = name_id_node.and_then(|n| ad.attr(n, "Format")).and_then(NameIdFormat::from_uri);
@@ -339,7 +361,7 @@ pub fn validate_response(
 
     let identity = VerifiedIdentity::new(
         ctx.peer.entity_id.clone(),
-        country,
+        countries,
         loa,
         authn_instant,
         name_id,

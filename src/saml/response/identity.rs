@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::saml::attributes::{to_claims, to_person, AttributeError, Attributes, Claims, Person};
+use crate::saml::attributes::{to_claims, to_person, AttributeError, Attributes, Claims, IdentifierCountries, Person};
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat};
 
 /// The identity asserted by a verified Response.
@@ -36,7 +36,7 @@ impl VerifiedIdentity {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         issuer: String,
-        country: CountryCode,
+        countries: IdentifierCountries,
         level_of_assurance: LevelOfAssurance,
         authn_instant: Option<OffsetDateTime>,
         name_id: String,
@@ -46,10 +46,10 @@ impl VerifiedIdentity {
         assertion_id: String,
     ) -> Result<Self, AttributeError> {
         let person = to_person(&attributes)?;
-        let claims = to_claims(&person, level_of_assurance, country)?;
+        let claims = to_claims(&person, level_of_assurance, countries)?;
         Ok(Self {
             issuer,
-            country,
+            country: countries.issuing,
             level_of_assurance,
             authn_instant,
             name_id,

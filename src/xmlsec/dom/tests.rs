@@ -71,3 +71,23 @@ fn attribute_values_are_normalized_and_crlf_text_is_normalized() {
     assert_eq!(d.attr(d.root(), "a"), Some("x y z\tw"));
     assert_eq!(d.simple_text(d.root()).unwrap(), "l1\nl2\r");
 }
+
+#[test]
+fn descendants_walks_elements_in_document_order_without_the_start_node() {
+    let d = parse("<r><a><b/><c><d/></c></a>text<!--x--><e/></r>").unwrap();
+    let names: Vec<String> = d.descendants(d.root()).map(|n| d.element(n).unwrap().local.clone()).collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    let a = d.child_elements(d.root()).next().unwrap();
+    let under_a: Vec<String> = d.descendants(a).map(|n| d.element(n).unwrap().local.clone()).collect();
+    assert_eq!(under_a, ["b", "c", "d"]);
+}
+
+#[test]
+fn ids_lists_every_indexed_id_and_xmlsec_id() {
+    let d =
+        parse(r#"<r ID="_r"><x ID="_x"/><e:E xmlns:e="http://www.w3.org/2001/04/xmlenc#" Id="_e"/><y Id="_no"/></r>"#)
+            .unwrap();
+    let mut ids: Vec<&str> = d.ids().collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["_e", "_r", "_x"]);
+}

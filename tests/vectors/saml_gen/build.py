@@ -71,6 +71,14 @@ def assertion_bytes(spec: t.AssertionSpec, *, signed: bool = False, edit=None) -
     return data, pre, steps
 
 
+def nested_assertion(*, signed: bool) -> str:
+    """The nested Assertion of templates.nested_assertion_spec(); with `signed`, signed by
+    python-xmlsec with the proxy's own key (a genuine signed assertion, e.g. from another
+    session), returned exactly as signed so that its signature stays valid where it is planted."""
+    data, _, _ = assertion_bytes(t.nested_assertion_spec(), signed=signed)
+    return data.decode("utf-8")
+
+
 def make_response(spec: t.AssertionSpec | None = None, *, resp: t.ResponseSpec | None = None, enc: str = "rsa-oaep",
                   recipient: str = s.SP_ENC_RSA, sign_assertion: bool = False, edit_assertion=None,
                   signer: str | None = s.IDP_SIGNING, body=None, plaintext: bytes | None = None) -> Built:

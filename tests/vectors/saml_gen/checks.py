@@ -121,13 +121,17 @@ def parse_plaintext(plaintext: bytes, encrypted_assertion):
 
 
 def values_of(assertion) -> dict:
-    """What a correct connector extracts from the Assertion, in the manifest's vocabulary."""
-    out, non_latin = {}, {}
+    """What a correct connector extracts from the Assertion, in the manifest's vocabulary
+    (legal-person attributes apart, under `legal`)."""
+    out, non_latin, legal = {}, {}, {}
     latin_attr = f"{{{s.NS_NATURAL}}}LatinScript"
     for attr in assertion.iterfind("saml2:AttributeStatement/saml2:Attribute", NS):
         short = attr.get("Name").rsplit("/", 1)[-1]
         for v in attr.iterfind("saml2:AttributeValue", NS):
             text = v.text or ""
+            if attr.get("Name").startswith(s.LEGAL):
+                legal[short] = text
+                continue
             if v.get(latin_attr) == "false":
                 non_latin[short] = text
                 continue
@@ -148,7 +152,7 @@ def values_of(assertion) -> dict:
         "name_id_format": formats[name_id.get("Format")],
         "assertion_id": assertion.get("ID"),
     }
-    return {"values": out, "non_latin": non_latin, "identity": identity}
+    return {"values": out, "non_latin": non_latin, "legal": legal, "identity": identity}
 
 
 def check_response(data: bytes, *, want: dict) -> dict:
@@ -161,7 +165,9 @@ def check_response(data: bytes, *, want: dict) -> dict:
       decrypt        bool: every EncryptedAssertion child of the root must / must not decrypt
                      with our keys;
       decrypt_with   key name: ...and must decrypt with that (foreign) key instead;
-      assertion_sig  bool: the Assertion signature must verify (signxml) / must not.
+      assertion_sig  bool: the Assertion signature must verify (signxml) / must not;
+      nested_sig     bool: an Assertion nested in the decrypted one must carry a signature that
+                     verifies (signxml, the proxy's key) / must not.
     Returns {"crosscheck": {...}, "assertion": the first decrypted element or None}.
     """
     root = parse(data)
@@ -199,12 +205,20 @@ def check_response(data: bytes, *, want: dict) -> dict:
         cc["plaintext" + suffix] = how if element is None else f"{etree.QName(element).localname} ({how})"
         if element is not None and element.find("ds:Signature", NS) is not None:
             cc["assertion_signature_signxml" + suffix] = signxml_verdict(etree.tostring(element), s.IDP_SIGNING)
+        for nested in ([] if element is None else element.iterfind(".//saml2:Assertion", NS)):
+            verdict = (signxml_verdict(etree.tostring(nested), s.IDP_SIGNING)
+                       if nested.find("ds:Signature", NS) is not None else "absent")
+            cc["nested_assertion_signature_signxml" + suffix] = verdict
         if assertion is None:
             assertion = element
     if want.get("assertion_sig") is not None:
         got = cc.get("assertion_signature_signxml", "absent")
         if got.startswith("valid") != want["assertion_sig"]:
             problems.append(f"assertion signature: {got}")
+    if want.get("nested_sig") is not None:
+        got = cc.get("nested_assertion_signature_signxml", "absent")
+        if got.startswith("valid") != want["nested_sig"]:
+            problems.append(f"nested assertion signature: {got}")
     if problems:
         raise AssertionError("; ".join(problems))
     return {"crosscheck": cc, "assertion": assertion}

@@ -80,7 +80,8 @@ content keys, IVs, OAEP seeds, PSS salts).
 
 ## The scenario (every Response answers this request)
 
-- now = `{s.NOW}`; our entityID `{s.ENTITY_ID}`; our ACS `{s.ACS_URL}`.
+- now = `{s.NOW}`; our entityID `{s.ENTITY_ID}`; our ACS `{s.ACS_URL}`; our country `{s.OUR_COUNTRY}`
+  (the destination `DD` every identifier `CC/DD/…` must name).
 - Request ID `{s.REQUEST_ID}`, country `{s.COUNTRY}`, LoA minimum `substantial`,
   NameIDPolicy `unspecified` (one vector overrides it to `persistent`). Requested attributes:
 {requested}
@@ -116,7 +117,8 @@ A JSON array, one object per file, in generation order:
   of the first check that must fail (`sig.*`, `enc.*`, `xml.*`, `saml.*`, `attr.*`).
 - `context` — what the validation is given, paths relative to the repository root:
   `now` (RFC 3339), `entity_id` (expected Audience), `acs_url` (expected Destination and
-  Recipient), `in_response_to` (the pending request ID), `country` (asked), `loa` (minimum asked:
+  Recipient), `our_country` (ours: the destination of every PersonIdentifier and
+  LegalPersonIdentifier), `in_response_to` (the pending request ID), `country` (asked), `loa` (minimum asked:
   low/substantial/high), `requested` (`[{{name, required}}]` in request order), `name_id_format`
   (asked: unspecified/persistent/transient), `peer` {{`entity_id` (expected Issuer),
   `signing_certs` (trusted PEM certs), `levels_of_assurance` (published), `protocol_version`
@@ -126,6 +128,8 @@ A JSON array, one object per file, in generation order:
   attribute Name URI; transliterated attributes give the value whose LatinScript is not
   `false`; `CurrentAddress` is the decoded fragment as {{element local name: text}}.
 - `expect_values_non_latin` (authenticated only) — {{attribute: value flagged LatinScript="false"}}.
+- `expect_values_legal` (authenticated only, when legal-person attributes are sent) — {{last
+  segment of the `…/legalperson/…` Name URI: value}}, kept as raw attributes.
 - `expect_identity` (authenticated only) — `issuer`, `country`, `loa` (low/substantial/high),
   `name_id`, `name_id_format`, `assertion_id`, `response_id`.
 - `expect_status` (failed only) — `status_code`, `sub_status_code`, `status_message` as received.

@@ -19,9 +19,10 @@ class Registry:
 
     def add(self, file: str, built: Built, *, expect: str, proves: str, want: dict, sibling: str | None = None,
             defect: str = "", context: dict | None = None, expect_status: dict | None = None,
-            check_values: bool | None = None, note: str | None = None) -> dict:
+            check_values: bool | None = None, note: str | None = None, want_legal: dict | None = None) -> dict:
         """Writes `file`, checks it, and records it. Accept vectors (expect "authenticated")
-        get `expect_values` read back from the decrypted Assertion and compared with the scenario."""
+        get `expect_values` read back from the decrypted Assertion and compared with the scenario
+        (and `expect_values_legal`, compared with `want_legal`, when legal attributes are sent)."""
         (s.OUT_DIR / file).write_bytes(built.data)
         checked = check_response(built.data, want=want)
         entry = {
@@ -31,10 +32,12 @@ class Registry:
         }
         if expect == "authenticated" or check_values:
             got = values_of(checked["assertion"])
-            _assert_expected_values(file, got)
+            _assert_expected_values(file, got, want_legal or {})
             if expect == "authenticated":
                 entry["expect_values"] = got["values"]
                 entry["expect_values_non_latin"] = got["non_latin"]
+                if got["legal"]:
+                    entry["expect_values_legal"] = got["legal"]
                 entry["expect_identity"] = {**got["identity"], "response_id": _response_id(built)}
         if expect_status:
             entry["expect_status"] = expect_status
@@ -70,7 +73,7 @@ def _response_id(built: Built) -> str:
     return parse(built.data).get("ID")
 
 
-def _assert_expected_values(file: str, got: dict):
+def _assert_expected_values(file: str, got: dict, want_legal: dict):
     """The scenario's citizen, as a correct connector must read it (fails the run otherwise)."""
     want = {
         "PersonIdentifier": s.PERSON_ID,
@@ -83,5 +86,7 @@ def _assert_expected_values(file: str, got: dict):
     }
     if got["values"] != want or got["non_latin"] != {"CurrentFamilyName": s.FAMILY_NAME_NON_LATIN}:
         raise AssertionError(f"{file}: unexpected values {got}")
+    if got["legal"] != want_legal:
+        raise AssertionError(f"{file}: unexpected legal-person values {got['legal']}")
     if got["identity"]["issuer"] != s.PROXY_ENTITY_ID:
         raise AssertionError(f"{file}: unexpected issuer {got['identity']}")

@@ -39,6 +39,11 @@ ENC_KEY_ID_2 = "_ekf8ea0591760606918693362632fb93d"
 EVIL_ENC_DATA_ID = "_ed38071a8ec95a5d9d40bf416a0fc6d6"
 EVIL_ENC_KEY_ID = "_ek96ec83cc6c1fc8b4cf12bfee004aaac"
 METADATA_ID = "_md500b95cf1bd6bb56ca60d47bf08340985504f8faf6eff4f38ec0db38981ca0eb"
+# Extra elements of the structural vectors (issue 6): a Response Extensions child, an Assertion
+# planted outside the EncryptedAssertion, an Assertion nested inside the Assertion.
+EXTENSION_ID = "_exta841dcb3a370b694cf2722396d78a45d0a375d9be9611f3b99996b61c2d54b14"
+STRAY_ASSERTION_ID = "_stray1da82bc82d840e9eb7fa3a211ebdba2dd303b6a602e3f879102ab5015bb9d064"
+NESTED_ASSERTION_ID = "_nested201866816f06875be1ebd6d77811a3609e773b0b42ff0da7b327fa9f9930d931"
 
 # --- the parties --------------------------------------------------------------------------------
 ENTITY_ID = "https://connector.example.fr/eidas/metadata"  # ours: Audience, AuthnRequest Issuer
@@ -46,6 +51,8 @@ ACS_URL = "https://connector.example.fr/eidas/acs"  # ours: Destination, Recipie
 PROXY_ENTITY_ID = "https://eidas.example.es/EidasNode/ServiceMetadata"  # the foreign proxy service
 PROXY_SSO_URL = "https://eidas.example.es/EidasNode/ColleagueRequest"
 COUNTRY = "ES"
+OUR_COUNTRY = "FR"  # connector.country: the destination DD of every identifier CC/DD/…
+OTHER_DESTINATION = "DE"  # an identifier made for another Member State's services
 # values used by the one-defect rejects
 OTHER_ACS_URL = "https://connector.example.it/eidas/acs"
 OTHER_ENTITY_ID = "https://connector.example.it/eidas/metadata"
@@ -96,9 +103,12 @@ PLACE_OF_BIRTH = NATURAL + "PlaceOfBirth"
 CURRENT_ADDRESS = NATURAL + "CurrentAddress"
 GENDER = NATURAL + "Gender"
 REPRESENTATIVE_FAMILY_NAME = NATURAL + "representative/CurrentFamilyName"
+LEGAL = NS_LEGAL + "/"
+LEGAL_PERSON_IDENTIFIER = LEGAL + "LegalPersonIdentifier"
+LEGAL_NAME = LEGAL + "LegalName"
 
 # --- the citizen (what the proxy service asserts) -----------------------------------------------
-PERSON_ID = "ES/FR/12345678Z"
+PERSON_ID = f"{COUNTRY}/{OUR_COUNTRY}/12345678Z"
 NAME_ID_VALUE = "ES/FR/12345678Z"  # the reference node repeats the PersonIdentifier in NameID
 FAMILY_NAME_NON_LATIN = "Παπαδόπουλος"
 FAMILY_NAME_LATIN = "Papadopoulos"
@@ -118,6 +128,9 @@ ADDRESS_FRAGMENT = "".join(f"<eidas-natural:{k}>{v}</eidas-natural:{k}>" for k, 
 EVIL_PERSON_ID = "ES/FR/87654321X"
 EVIL_FAMILY_NAME = "Mallory"
 EVIL_GIVEN_NAME = "Eve"
+# The legal person some proxy services send beside the natural one (unrequested; kept raw).
+LEGAL_PERSON_ID = f"{COUNTRY}/{OUR_COUNTRY}/B12345678"
+LEGAL_NAME_VALUE = "Papadopoulos Consulting SL"
 
 # --- keys (paths relative to the repository root) -----------------------------------------------
 IDP_SIGNING = "idp-rsa3072"  # the proxy service's signing key (Response, Assertion)
@@ -150,6 +163,7 @@ CONTEXT = {
     "now": NOW,
     "entity_id": ENTITY_ID,
     "acs_url": ACS_URL,
+    "our_country": OUR_COUNTRY,
     "in_response_to": REQUEST_ID,
     "country": COUNTRY,
     "loa": "substantial",

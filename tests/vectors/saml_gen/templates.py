@@ -63,6 +63,15 @@ def evil_attributes() -> tuple:
                            given=s.EVIL_GIVEN_NAME)
 
 
+def legal_attributes(legal_id: str = s.LEGAL_PERSON_ID) -> tuple:
+    """LegalPersonIdentifier and LegalName, as a proxy service may add them to a natural person's."""
+    return (
+        Attr("LegalPersonIdentifier", s.LEGAL_PERSON_IDENTIFIER,
+             (Value("eidas-legal:LegalPersonIdentifierType", legal_id),)),
+        Attr("LegalName", s.LEGAL_NAME, (Value("eidas-legal:LegalNameType", s.LEGAL_NAME_VALUE),)),
+    )
+
+
 def replace_attribute(attrs: tuple, name: str, new: "Attr | None") -> tuple:
     """`attrs` with the attribute `name` replaced by `new` (or dropped when `new` is None)."""
     out = []
@@ -93,6 +102,9 @@ class AssertionSpec:
     self_ns: bool = True
     doctype: bool = False
     signature: str = ""  # a ds:Signature template placed right after Issuer
+    second_issuer: bool = False  # repeat the Issuer element right after the first
+    subject_after_conditions: bool = False  # Conditions before Subject (schema order broken)
+    unknown_child: str = ""  # an element placed after Conditions (and Advice), before the statements
     name_id_format: str = s.NAMEID_PERSISTENT
     name_id: str = s.NAME_ID_VALUE
     subject_confirmation: bool = True
@@ -100,6 +112,7 @@ class AssertionSpec:
     scd_in_response_to: str = s.REQUEST_ID
     scd_not_on_or_after: str = s.NOT_ON_OR_AFTER
     scd_recipient: str = s.ACS_URL
+    scd_content: str = ""  # SubjectConfirmationData content, inserted verbatim (never re-indented: may be signed)
     not_before: str = s.NOT_BEFORE
     not_on_or_after: str = s.NOT_ON_OR_AFTER
     audience: str = s.ENTITY_ID
@@ -139,39 +152,72 @@ def render_assertion(spec: AssertionSpec) -> str:
     """The plaintext Assertion (no XML declaration: it is encrypted as an Element)."""
     ns = (f' xmlns:eidas-legal="{s.NS_LEGAL}" xmlns:eidas-natural="{s.NS_NATURAL}" xmlns:saml2="{s.NS_SAML}"'
           if spec.self_ns else "")
-    parts = [f'<saml2:Issuer Format="{s.NAMEID_ENTITY}">{spec.issuer}</saml2:Issuer>']
+    issuer = f'<saml2:Issuer Format="{s.NAMEID_ENTITY}">{spec.issuer}</saml2:Issuer>'
+    parts = [issuer, issuer] if spec.second_issuer else [issuer]
     if spec.signature:
         parts.append(spec.signature)
     confirmation = ""
     if spec.subject_confirmation:
+        scd_attrs = (f'InResponseTo="{spec.scd_in_response_to}" NotOnOrAfter="{spec.scd_not_on_or_after}" '
+                     f'Recipient="{spec.scd_recipient}"')
+        scd = (f"<saml2:SubjectConfirmationData {scd_attrs}>{_SCD_CONTENT}</saml2:SubjectConfirmationData>"
+               if spec.scd_content else f"<saml2:SubjectConfirmationData {scd_attrs}/>")
         confirmation = (
             f'\n    <saml2:SubjectConfirmation Method="{spec.sc_method}">\n'
-            f'        <saml2:SubjectConfirmationData InResponseTo="{spec.scd_in_response_to}" '
-            f'NotOnOrAfter="{spec.scd_not_on_or_after}" Recipient="{spec.scd_recipient}"/>\n'
+            f"        {scd}\n"
             f"    </saml2:SubjectConfirmation>"
         )
-    parts.append(
+    subject = (
         "<saml2:Subject>\n"
         f'    <saml2:NameID Format="{spec.name_id_format}" NameQualifier="http://C-PEPS.gov.xx">{spec.name_id}</saml2:NameID>'
         f"{confirmation}\n"
         "</saml2:Subject>"
     )
-    parts.append(
+    conditions = (
         f'<saml2:Conditions NotBefore="{spec.not_before}" NotOnOrAfter="{spec.not_on_or_after}">\n'
         "    <saml2:AudienceRestriction>\n"
         f"        <saml2:Audience>{spec.audience}</saml2:Audience>\n"
         "    </saml2:AudienceRestriction>\n"
         "</saml2:Conditions>"
     )
+    parts.extend([conditions, subject] if spec.subject_after_conditions else [subject, conditions])
     if spec.advice:
         parts.append(spec.advice)
+    if spec.unknown_child:
+        parts.append(spec.unknown_child)
     parts.extend(_authn_statement(spec) for _ in range(spec.authn_statements))
     attrs = "\n".join(_indent(_attribute(a, spec.self_ns), 4) for a in spec.attributes)
     parts.append(f"<saml2:AttributeStatement>\n{attrs}\n</saml2:AttributeStatement>")
     body = "\n".join(_indent(p, 4) for p in parts)
     doctype = "<!DOCTYPE saml2:Assertion>\n" if spec.doctype else ""
-    return (f'{doctype}<saml2:Assertion{ns} ID="{spec.assertion_id}" IssueInstant="{spec.issue_instant}" Version="2.0">\n'
+    text = (f'{doctype}<saml2:Assertion{ns} ID="{spec.assertion_id}" IssueInstant="{spec.issue_instant}" Version="2.0">\n'
             f"{body}\n</saml2:Assertion>")
+    return text.replace(_SCD_CONTENT, spec.scd_content)
+
+
+_SCD_CONTENT = "@@SubjectConfirmationData content@@"  # replaced after indentation, so signed content stays intact
+
+
+def nested_assertion_spec() -> AssertionSpec:
+    """The attacker's identity as a whole Assertion (ID NESTED_ASSERTION_ID), to nest in another one."""
+    return AssertionSpec(assertion_id=s.NESTED_ASSERTION_ID, name_id=s.EVIL_PERSON_ID, attributes=evil_attributes())
+
+
+def stray_assertion() -> str:
+    """An unsigned plaintext Assertion with the attacker's identity, to plant outside the EncryptedAssertion."""
+    return render_assertion(AssertionSpec(assertion_id=s.STRAY_ASSERTION_ID, name_id=s.EVIL_PERSON_ID,
+                                          attributes=evil_attributes()))
+
+
+def extensions(*blocks: str) -> str:
+    """A saml2p:Extensions element holding `blocks`."""
+    return "<saml2p:Extensions>\n" + "\n".join(_indent(b, 4) for b in blocks) + "\n</saml2p:Extensions>"
+
+
+def trace_extension(trace_id: str = s.EXTENSION_ID) -> str:
+    """A foreign-namespace Extensions child carrying an ID (SAML Core 3.2.1 allows any non-SAML element)."""
+    return (f'<ext:Trace xmlns:ext="urn:example:eidas-connector:trace" ID="{trace_id}">'
+            "node-7</ext:Trace>")
 
 
 def advice_with_assertion() -> str:
@@ -184,12 +230,15 @@ def advice_with_assertion() -> str:
 # --- Response envelope --------------------------------------------------------------------------
 
 
-def status_block(code: str = s.STATUS_SUCCESS, sub: str | None = None, message: str | None = s.STATUS_SUCCESS) -> str:
+def status_block(code: str = s.STATUS_SUCCESS, sub: str | None = None, message: str | None = s.STATUS_SUCCESS,
+                 detail: str | None = None) -> str:
     inner = f'<saml2p:StatusCode Value="{code}"/>'
     if sub:
         inner = f'<saml2p:StatusCode Value="{code}">\n    <saml2p:StatusCode Value="{sub}"/>\n</saml2p:StatusCode>'
     if message:
         inner += f"\n<saml2p:StatusMessage>{message}</saml2p:StatusMessage>"
+    if detail is not None:
+        inner += "\n<saml2p:StatusDetail>\n" + _indent(detail, 4) + "\n</saml2p:StatusDetail>"
     return "<saml2p:Status>\n" + _indent(inner, 4) + "\n</saml2p:Status>"
 
 
@@ -209,6 +258,7 @@ class ResponseSpec:
     consent: str = s.CONSENT_OBTAINED
     assertion_ns_on_root: bool = False  # declare eidas-natural and xsi on the Response
     signature: str = ""  # ds:Signature template, right after Issuer
+    extensions: str = ""  # a saml2p:Extensions block, after the signature
     status: str = field(default_factory=status_block)
     body: tuple = ()  # blocks after Status: EncryptedAssertion(s), Assertion
 
@@ -220,6 +270,8 @@ def render_response(spec: ResponseSpec) -> str:
     parts = [f'<saml2:Issuer Format="{s.NAMEID_ENTITY}">{spec.issuer}</saml2:Issuer>']
     if spec.signature:
         parts.append(spec.signature)
+    if spec.extensions:
+        parts.append(spec.extensions)
     parts.append(spec.status)
     parts.extend(spec.body)
     body = "\n".join(_indent(p, 4) for p in parts)

@@ -9,7 +9,8 @@ from dataclasses import replace
 
 from . import scenario as s
 from . import templates as t
-from .build import Built, evil_encrypted_assertion, make_failure, make_response, replace_encrypted_assertion, xsw
+from .build import (Built, evil_encrypted_assertion, make_failure, make_response, nested_assertion,
+                    replace_encrypted_assertion, xsw)
 from .registry import Registry
 from .xmlcrypto import sign, signature_template
 
@@ -68,6 +69,16 @@ def accepts(r: Registry):
                          "status_message": s.MSG_AUTHN_FAILED},
           proves="A failure status that still carries a (valid, decryptable) EncryptedAssertion yields the "
                  "failure; the assertion is ignored and no identity comes out (attacks.md P8).")
+    r.add("accept_success_with_legal_person_identifier.xml",
+          make_response(replace(A, attributes=A.attributes + t.legal_attributes())), expect="authenticated",
+          want=OK, want_legal={"LegalPersonIdentifier": s.LEGAL_PERSON_ID, "LegalName": s.LEGAL_NAME_VALUE},
+          proves=f"An unrequested LegalPersonIdentifier {s.LEGAL_PERSON_ID} (issued by the country asked, for "
+                 f"{s.OUR_COUNTRY}) and LegalName beside the natural person are accepted and kept as raw attributes.")
+    r.add("accept_success_with_extensions.xml",
+          make_response(resp=t.ResponseSpec(extensions=t.extensions(t.trace_extension()))),
+          expect="authenticated", want=OK,
+          proves="A signed Response carrying saml2p:Extensions with a foreign element (with its own ID) is "
+                 "accepted: Extensions are schema-legal and ignored.")
 
 
 def _reject(r: Registry, file: str, built: Built, code: str, defect: str, proves: str, *, sibling="accept_success.xml",
@@ -309,13 +320,91 @@ def rejects_assertion(r: Registry):
         "follows Conditions", "Assertions carried in Advice are refused (xmlsec-profile 17).")
 
 
+def rejects_identifier_destination(r: Registry):
+    pid = t.base_attributes()[0]
+    other = f"{s.COUNTRY}/{s.OTHER_DESTINATION}/12345678Z"
+    attr = t.Attr(pid.friendly, pid.name, (t.Value(pid.values[0].xsi_type, other),))
+    _reject(r, "reject_person_identifier_destination_other_country.xml",
+            make_response(replace(A, attributes=t.replace_attribute(A.attributes, s.PERSON_IDENTIFIER, attr))),
+            "saml.person_identifier", f"PersonIdentifier is {other} (NameID keeps {s.NAME_ID_VALUE})",
+            f"The PersonIdentifier's second segment (the destination) must be our country, {s.OUR_COUNTRY}: an "
+            f"identifier made for {s.OTHER_DESTINATION} is refused (eIDAS AP 1.4 §2.2.1).")
+    legal_other = f"{s.COUNTRY}/{s.OTHER_DESTINATION}/B12345678"
+    sibling = "accept_success_with_legal_person_identifier.xml"
+    _reject(r, "reject_legal_person_identifier_destination_other_country.xml",
+            make_response(replace(A, attributes=A.attributes + t.legal_attributes(legal_other))),
+            "saml.person_identifier", f"LegalPersonIdentifier is {legal_other}",
+            f"A LegalPersonIdentifier follows the same CC/DD rule: one made for {s.OTHER_DESTINATION} is refused "
+            "even though the natural PersonIdentifier is right.", sibling=sibling)
+
+
+def rejects_stray_assertion(r: Registry):
+    with_ext = "accept_success_with_extensions.xml"
+    _reject(r, "reject_assertion_in_extensions.xml",
+            make_response(resp=t.ResponseSpec(extensions=t.extensions(t.trace_extension(), t.stray_assertion()))),
+            "saml.assertion_count",
+            f"saml2p:Extensions also holds a plaintext, unsigned Assertion {s.STRAY_ASSERTION_ID} (the attacker's "
+            "identity); the Response signature covers it",
+            "A plaintext Assertion anywhere in the Response, here in Extensions (attacks.md XSW7), is refused even "
+            "though the Response signature is valid and the EncryptedAssertion is intact.", sibling=with_ext)
+    _reject(r, "reject_assertion_nested_in_status.xml",
+            make_response(resp=t.ResponseSpec(status=t.status_block(detail=t.stray_assertion()))),
+            "saml.assertion_count",
+            f"Status carries a StatusDetail holding a plaintext, unsigned Assertion {s.STRAY_ASSERTION_ID}; the "
+            "Response signature covers it",
+            "A plaintext Assertion deep inside the Response (Status/StatusDetail) is refused, not only one that is "
+            "a child of the Response.")
+
+
+def rejects_assertion_shape(r: Registry):
+    _reject(r, "reject_assertion_nested_assertion_unsigned.xml",
+            make_response(replace(A, scd_content=nested_assertion(signed=False))), "saml.assertion_structure",
+            f"SubjectConfirmationData (whose content model is open) holds an unsigned Assertion "
+            f"{s.NESTED_ASSERTION_ID} with the attacker's identity",
+            "An Assertion nested anywhere inside the decrypted Assertion is refused (xmlsec-profile 17).")
+    _reject(r, "reject_assertion_nested_assertion_signed.xml",
+            make_response(replace(A, scd_content=nested_assertion(signed=True))), "saml.assertion_structure",
+            f"SubjectConfirmationData holds an Assertion {s.NESTED_ASSERTION_ID} with the attacker's identity, "
+            "validly signed by the proxy's key (python-xmlsec)",
+            "A nested Assertion is refused even when its own signature is valid: only the decrypted Assertion "
+            "itself is a source of data.", want={**OK, "nested_sig": True})
+    _reject(r, "reject_assertion_children_out_of_order.xml", make_response(replace(A, subject_after_conditions=True)),
+            "saml.assertion_structure", "Conditions comes before Subject",
+            "The Assertion's children follow the saml:AssertionType sequence (SAML Core 2.3.3).")
+    _reject(r, "reject_assertion_second_issuer.xml", make_response(replace(A, second_issuer=True)),
+            "saml.assertion_structure", "the Assertion has two identical Issuer elements",
+            "Issuer occurs once in an Assertion (SAML Core 2.3.3), so no check picks between two.")
+    _reject(r, "reject_assertion_unknown_child.xml",
+            make_response(replace(A, unknown_child=t.trace_extension(s.EXTENSION_ID))),
+            "saml.assertion_structure",
+            "a foreign element ext:Trace (with an ID) follows Conditions, among the Assertion's children",
+            "AssertionType has no extension point: an unknown child of the Assertion is refused.")
+
+
+def rejects_duplicate_ids(r: Registry):
+    _reject(r, "reject_assertion_id_equals_response_id.xml", make_response(replace(A, assertion_id=s.RESPONSE_ID)),
+            "saml.duplicate_id", f"Assertion/@ID is {s.RESPONSE_ID}, the Response's ID",
+            "The decrypted Assertion may not reuse the Response's ID: IDs are unique across the message, and the "
+            "replay cache must record two distinct IDs.")
+    _reject(r, "reject_duplicate_id_across_response_and_assertion.xml",
+            make_response(resp=t.ResponseSpec(extensions=t.extensions(t.trace_extension(s.ASSERTION_ID)))),
+            "saml.duplicate_id", f"the Extensions child ext:Trace has ID {s.ASSERTION_ID}, the (encrypted) "
+            "Assertion's ID",
+            "An ID of the decrypted Assertion that also occurs anywhere in the Response is refused (attacks.md C6 "
+            "across the two documents).", sibling="accept_success_with_extensions.xml")
+
+
 def generate(r: Registry):
     accepts(r)
     rejects_signature(r)
     rejects_response(r)
+    rejects_stray_assertion(r)
     rejects_encryption(r)
     rejects_assertion_signature(r)
     rejects_assertion(r)
+    rejects_assertion_shape(r)
+    rejects_duplicate_ids(r)
+    rejects_identifier_destination(r)
     for e in list(r.entries):
         if e["file"].startswith("accept_"):
             r.add_base64(e["file"])
