@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use eidas_connector::xmlsec::keys::PrivateKey;
-use eidas_connector::xmlsec::xmlenc::{decrypt_bytes, decrypt_element, DecryptionPolicy, EncError};
+use eidas_connector::xmlsec::xmlenc::{
+    decrypt_bytes, decrypt_bytes_with_info, decrypt_element, DecryptionPolicy, EncError,
+};
 use eidas_connector::xmlsec::{encode_base64, Document, Element, Limits, Node, NodeId, NS_DS, NS_XENC};
 
 const NS_SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -17,6 +19,8 @@ const NS_SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 /// that ("No public key or certificate found in the SAML Response", the same case as its
 /// `INVALID_…_missing_pubkey` vector), and so do we (eidas-spec fact 27, CEF parity).
 const NAMED_BY_KEY_VALUE_ONLY: &str = "samlengine_rsa-keyValues-encryptedAssertion.xml";
+/// `xmlenc11#rsa-oaep` with explicit SHA-1 digest and MGF1-SHA1.
+const SHA1_OAEP: &str = "saml_rsa_rsa-oaep_encrypted_response.xml";
 
 fn interop() -> Option<PathBuf> {
     crate::support::interop()
@@ -65,9 +69,17 @@ fn decrypt_file(dir: &Path, name: &str, policy: &DecryptionPolicy) -> Result<Vec
     decrypt_bytes(&doc, encrypted_assertion(&doc), &keys(dir), policy)
 }
 
-/// The reference node's test vectors use xmlenc11#rsa-oaep with a SHA-1 digest.
+/// The default policy: it accepts the reference node's xmlenc11#rsa-oaep with SHA-1 (issue 6).
 fn reference_policy() -> DecryptionPolicy {
-    DecryptionPolicy { insecure_allow_sha1_oaep_digest: true, ..DecryptionPolicy::default() }
+    DecryptionPolicy::default()
+}
+
+/// Whether the file's content key came by SHA-1 OAEP, under the default policy.
+fn sha1_oaep_used(dir: &Path, name: &str) -> bool {
+    let doc = parse_response(dir, name);
+    let (_, info) = decrypt_bytes_with_info(&doc, encrypted_assertion(&doc), &keys(dir), &DecryptionPolicy::default())
+        .unwrap_or_else(|e| panic!("{name}: {}", e.code()));
+    info.sha1_oaep
 }
 
 fn expected_plaintext(dir: &Path, name: &str) -> Vec<u8> {
@@ -139,16 +151,22 @@ fn reference_node_vectors_without_a_named_key_of_ours_are_refused() {
 }
 
 #[test]
-fn reference_node_vectors_follow_the_key_transport_policy() {
+fn reference_node_vectors_follow_the_key_transport_policy_and_report_sha1_oaep() {
     let Some(dir) = interop() else { return };
-    // xmlenc11#rsa-oaep with a SHA-1 digest needs the insecure switch.
-    let sha1 = "saml_rsa_rsa-oaep_encrypted_response.xml";
-    assert_eq!(decrypt_file(&dir, sha1, &DecryptionPolicy::default()).unwrap_err(), EncError::AlgorithmForbidden);
-    // rsa-oaep-mgf1p is accepted by default and refused when the policy drops it.
+    // Issue 6: xmlenc11#rsa-oaep with SHA-1 digest and MGF1-SHA1 decrypts by default, is
+    // reported, and is refused where the policy says so.
+    assert!(sha1_oaep_used(&dir, SHA1_OAEP));
+    let no_sha1 = DecryptionPolicy { allow_sha1_oaep: false, ..DecryptionPolicy::default() };
+    assert_eq!(decrypt_file(&dir, SHA1_OAEP, &no_sha1).unwrap_err(), EncError::AlgorithmForbidden);
+    // rsa-oaep-mgf1p (MGF1 always SHA-1) is reported too, accepted by default, refused when
+    // the policy drops mgf1p, and not affected by allow_sha1_oaep.
     let mgf1p = "saml_rsa_rsa-oaep-mgf1p_encrypted_response.xml";
-    assert!(decrypt_file(&dir, mgf1p, &DecryptionPolicy::default()).is_ok());
+    assert!(sha1_oaep_used(&dir, mgf1p));
+    assert!(decrypt_file(&dir, mgf1p, &no_sha1).is_ok());
     let strict = DecryptionPolicy { allow_rsa_oaep_mgf1p: false, ..DecryptionPolicy::default() };
     assert_eq!(decrypt_file(&dir, mgf1p, &strict).unwrap_err(), EncError::AlgorithmForbidden);
+    // ECDH-ES uses no OAEP.
+    assert!(!sha1_oaep_used(&dir, "samlengine_ec-cert-encryptedAssertion.xml"));
 }
 
 /// The first element `{ns}local` in document order.
