@@ -90,7 +90,8 @@ pub enum EncError {
     /// `RetrievalMethod`, more than two `EncryptedKey`s, bad ConcatKDF parameters, `KA-Nonce`.
     #[error("XML-Enc structure not allowed")]
     Structure,
-    /// No `EncryptedKey` names one of our keys by certificate or `DEREncodedKeyValue`.
+    /// No `EncryptedKey` names one of our keys by certificate, `DEREncodedKeyValue` or
+    /// `KeyValue` (`RSAKeyValue`, `ECKeyValue`).
     #[error("no encrypted key names one of our keys")]
     KeyNotFound,
     /// The cryptography failed. Deliberately says nothing about which step (rule 27).
