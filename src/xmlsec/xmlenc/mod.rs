@@ -11,8 +11,9 @@
 //!
 //! This module knows nothing of SAML beyond "the element that holds the `EncryptedData`"; it
 //! neither logs nor reads the clock (what a caller may want to log comes back as
-//! [`DecryptionInfo`]), and it never follows references (`RetrievalMethod`,
-//! `CipherReference`) out of the structure it is given.
+//! [`DecryptionInfo`]), and it never follows references out of the structure it is given: the
+//! one `RetrievalMethod` it resolves points from the `EncryptedData` to a sibling
+//! `EncryptedKey` in the same container, and `CipherReference` is refused.
 
 mod agreement;
 mod keytransport;
@@ -86,8 +87,9 @@ pub enum EncError {
     /// own key) that the profile does not allow (attacks.md E1–E4, E9).
     #[error("encryption algorithm not allowed")]
     AlgorithmForbidden,
-    /// An XML-Enc shape we do not process: wrong `Type`, missing or repeated elements,
-    /// `RetrievalMethod`, more than two `EncryptedKey`s, bad ConcatKDF parameters, `KA-Nonce`.
+    /// An XML-Enc shape we do not process: wrong `Type`, missing or repeated elements, a
+    /// `RetrievalMethod` other than a same-document pointer to a sibling `EncryptedKey`, more
+    /// than two `EncryptedKey`s, bad ConcatKDF parameters, `KA-Nonce`.
     #[error("XML-Enc structure not allowed")]
     Structure,
     /// No `EncryptedKey` names one of our keys by certificate, `DEREncodedKeyValue` or
@@ -230,7 +232,8 @@ pub fn decrypt_bytes_with_info(
     }
     // attacks.md E1/E2: CBC (or anything but GCM) is refused before any key is looked at.
     let content = ContentAlgorithm::from_uri(encryption_method(doc, data)?.1).ok_or(EncError::AlgorithmForbidden)?;
-    // attacks.md E8: no RetrievalMethod, at most two EncryptedKeys, inline or sibling only.
+    // attacks.md E8: at most two EncryptedKeys, inline or sibling; the only RetrievalMethod is
+    // SAML Core's pointer to a sibling.
     let key_nodes = encrypted_keys(doc, data, container)?;
     let ciphertext = cipher_value(doc, data)?;
     let parsed = key_nodes.iter().map(|k| parse_encrypted_key(doc, *k, policy)).collect::<Result<Vec<_>, _>>()?;

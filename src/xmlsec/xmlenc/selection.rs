@@ -2,11 +2,12 @@
 //! fact 27; issue 6).
 //!
 //! The EncryptedKeys are taken only from `EncryptedData/ds:KeyInfo` or as siblings of the
-//! `EncryptedData` (the SAML `EncryptedAssertion` allows both), at most two (key rollover), and
-//! never through `ds:RetrievalMethod`. The private key is the one the EncryptedKey names by
-//! certificate, `DEREncodedKeyValue` or `KeyValue`; it is chosen before any private-key
-//! operation and no other key is tried, so an attacker cannot make us spend one RSA operation
-//! per key we hold.
+//! `EncryptedData` (the SAML `EncryptedAssertion` allows both), at most two (key rollover). The
+//! only `ds:RetrievalMethod` is SAML Core's: in `EncryptedData/ds:KeyInfo`, a same-document
+//! `#id` naming one of those siblings; it is checked, never fetched. The private key is the
+//! one the EncryptedKey names by certificate, `DEREncodedKeyValue` or `KeyValue`; it is chosen
+//! before any private-key operation and no other key is tried, so an attacker cannot make us
+//! spend one RSA operation per key we hold.
 
 use openssl::bn::BigNumContext;
 use openssl::ec::PointConversionForm;
@@ -20,13 +21,19 @@ use crate::xmlsec::{decode_base64, NS_DS, NS_DSIG11, NS_XENC};
 
 /// attacks.md E8: one EncryptedKey, two during a key rollover.
 const MAX_ENCRYPTED_KEYS: usize = 2;
+/// The `RetrievalMethod/@Type` of an EncryptedKey (XMLEnc 1.0 §3.5.1).
+const TYPE_ENCRYPTED_KEY: &str = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
 
 /// xmlsec-profile 26; attacks.md E8: the EncryptedKeys in `EncryptedData/ds:KeyInfo` and as
-/// siblings in `container`, at most [`MAX_ENCRYPTED_KEYS`]; no `ds:RetrievalMethod` anywhere.
+/// siblings in `container`, at most [`MAX_ENCRYPTED_KEYS`]. A `ds:RetrievalMethod` is allowed
+/// only as [`check_retrieval_method`] says, and nowhere else.
 pub(super) fn encrypted_keys(doc: &Document, data: NodeId, container: Option<NodeId>) -> Result<Vec<NodeId>, EncError> {
     let mut found = Vec::new();
+    let mut retrieval = None;
     if let Some(key_info) = opt_child(doc, data, NS_DS, "KeyInfo")? {
         found.extend(doc.children_named(key_info, NS_XENC, "EncryptedKey"));
+        // Two RetrievalMethods are refused here (opt_child): one key reference at most.
+        retrieval = opt_child(doc, key_info, NS_DS, "RetrievalMethod")?;
     }
     if let Some(c) = container {
         found.extend(doc.children_named(c, NS_XENC, "EncryptedKey"));
@@ -34,12 +41,45 @@ pub(super) fn encrypted_keys(doc: &Document, data: NodeId, container: Option<Nod
     if found.is_empty() || found.len() > MAX_ENCRYPTED_KEYS {
         return Err(EncError::Structure);
     }
+    if let Some(r) = retrieval {
+        check_retrieval_method(doc, r, container)?;
+    }
+    // attacks.md E8: no RetrievalMethod inside an EncryptedKey or deeper in the EncryptedData.
     for root in found.iter().chain(std::iter::once(&data)) {
-        if contains_element(doc, *root, NS_DS, "RetrievalMethod") {
+        if contains_element_other_than(doc, *root, NS_DS, "RetrievalMethod", retrieval) {
             return Err(EncError::Structure);
         }
     }
     Ok(found)
+}
+
+/// SAML Core 2.2.4 (the `EncryptedElementType` example, also the shape of `EncryptedAssertion`):
+/// `RetrievalMethod Type="…xmlenc#EncryptedKey" URI="#id"` with no `ds:Transforms`, where `id`
+/// is the `Id` of an `xenc:EncryptedKey` child of `container`, i.e. a sibling of the
+/// EncryptedData. External, empty or other references, other types and transforms are
+/// [`EncError::Structure`]; the target is already one of the candidate EncryptedKeys, so
+/// nothing is fetched and no new candidate appears.
+fn check_retrieval_method(doc: &Document, retrieval: NodeId, container: Option<NodeId>) -> Result<(), EncError> {
+    // XMLDSig §4.5.3: Type says what the URI points to; we follow only EncryptedKey.
+    if doc.attr(retrieval, "Type") != Some(TYPE_ENCRYPTED_KEY) {
+        return Err(EncError::Structure);
+    }
+    // attacks.md E8: no transform chain (XPath, XSLT, base64) over the target.
+    if doc.child_elements(retrieval).next().is_some() {
+        return Err(EncError::Structure);
+    }
+    // A same-document bare-name reference only: no external, empty or XPointer URI.
+    let id = doc
+        .attr(retrieval, "URI")
+        .and_then(|uri| uri.strip_prefix('#'))
+        .filter(|id| !id.is_empty())
+        .ok_or(EncError::Structure)?;
+    let target = doc.find_id(id).ok_or(EncError::Structure)?;
+    // attacks.md E8: the target is an EncryptedKey beside the EncryptedData, not elsewhere.
+    if !doc.is(target, NS_XENC, "EncryptedKey") || container.is_none() || doc.parent(target) != container {
+        return Err(EncError::Structure);
+    }
+    Ok(())
 }
 
 /// The first EncryptedKey (document order) that names one of `keys`, and that key.
@@ -164,11 +204,11 @@ fn unsigned(bytes: &[u8]) -> &[u8] {
     bytes.get(zeros..).unwrap_or_default()
 }
 
-/// True when the subtree at `root` holds an element `{ns}local`.
-fn contains_element(doc: &Document, root: NodeId, ns: &str, local: &str) -> bool {
+/// True when the subtree at `root` holds an element `{ns}local` other than `except`.
+fn contains_element_other_than(doc: &Document, root: NodeId, ns: &str, local: &str, except: Option<NodeId>) -> bool {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        if doc.is(n, ns, local) {
+        if doc.is(n, ns, local) && Some(n) != except {
             return true;
         }
         stack.extend(doc.child_elements(n));
@@ -256,10 +296,88 @@ mod tests {
         assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
     }
 
+    /// `rsa_doc()` with its EncryptedKey moved beside the EncryptedData as `Id="_ek"`, and
+    /// `key_info` (XML, `ds`/`xenc` prefixes in scope) as the EncryptedData's KeyInfo content.
+    fn with_sibling_key(key_info: &str) -> String {
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let key = find(doc, NS_XENC, "EncryptedKey").unwrap();
+            let copy = doc.clone();
+            let ea = encrypted_assertion(&copy);
+            graft(doc, ea, &copy, key);
+            let sibling = doc.children_named(ea, NS_XENC, "EncryptedKey").next().unwrap();
+            doc.element_mut(sibling).unwrap().set_attr("Id", "_ek");
+            doc.detach(key);
+        });
+        edit(&xml, "<ds:KeyInfo/>", &format!("<ds:KeyInfo>{key_info}</ds:KeyInfo>"))
+    }
+
+    const TO_SIBLING: &str =
+        r##"<ds:RetrievalMethod Type="http://www.w3.org/2001/04/xmlenc#EncryptedKey" URI="#_ek"/>"##;
+
     #[test]
-    fn decrypt_rejects_retrieval_method() {
-        let xml = edit(&rsa_doc(), "<ds:KeyInfo>", "<ds:KeyInfo><ds:RetrievalMethod URI=\"#k\"/>");
+    fn decrypt_follows_retrieval_method_to_a_sibling_encrypted_key() {
+        // SAML Core 2.2.4's shape.
+        let xml = with_sibling_key(TO_SIBLING);
+        assert_eq!(parse_doc(&xml).find_id("_ek").map(|k| parse_doc(&xml).is(k, NS_XENC, "EncryptedKey")), Some(true));
+        assert!(decrypt(&xml, &[rsa(1).private(), rsa(0).private()]).is_ok());
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method_other_than_a_pointer_to_a_sibling() {
+        let ty = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
+        for (what, retrieval) in [
+            ("external URI", format!(r#"<ds:RetrievalMethod Type="{ty}" URI="https://attacker.example/k.xml"/>"#)),
+            ("empty URI", format!(r#"<ds:RetrievalMethod Type="{ty}" URI=""/>"#)),
+            ("bare #", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#"/>"##)),
+            ("no URI", format!(r#"<ds:RetrievalMethod Type="{ty}"/>"#)),
+            ("unknown id", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#_nothing"/>"##)),
+            ("xpointer", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#xpointer(id('_ek'))"/>"##)),
+            ("the Response", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#_r"/>"##)),
+            (
+                "other type",
+                r##"<ds:RetrievalMethod Type="http://www.w3.org/2000/09/xmldsig#X509Data" URI="#_ek"/>"##.into(),
+            ),
+            ("no type", r##"<ds:RetrievalMethod URI="#_ek"/>"##.into()),
+            (
+                "transforms",
+                format!(
+                    r##"<ds:RetrievalMethod Type="{ty}" URI="#_ek"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#base64"/></ds:Transforms></ds:RetrievalMethod>"##
+                ),
+            ),
+            ("two", format!("{TO_SIBLING}{TO_SIBLING}")),
+        ] {
+            let xml = with_sibling_key(&retrieval);
+            assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure, "{what}");
+        }
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method_to_an_encrypted_key_that_is_not_a_sibling() {
+        // The target is the inline EncryptedKey (inside EncryptedData/KeyInfo), not a sibling.
+        let xml = edit(&rsa_doc(), "<xenc:EncryptedKey>", "<xenc:EncryptedKey Id=\"_ek\">");
+        let xml = edit(&xml, "<ds:KeyInfo><xenc:EncryptedKey", &format!("<ds:KeyInfo>{TO_SIBLING}<xenc:EncryptedKey"));
         assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+        // The target is an EncryptedKey outside the EncryptedAssertion (a child of the
+        // Response), while the sibling would decrypt.
+        let xml = edit_tree(&with_sibling_key(&TO_SIBLING.replace("#_ek", "#_out")), |doc| {
+            let copy = doc.clone();
+            graft(doc, copy.root(), &copy, copy.find_id("_ek").unwrap());
+            let outside = doc.children_named(doc.root(), NS_XENC, "EncryptedKey").next().unwrap();
+            doc.element_mut(outside).unwrap().set_attr("Id", "_out");
+        });
+        let doc = parse_doc(&xml);
+        assert_eq!(doc.find_id("_out").and_then(|k| doc.parent(k)), Some(doc.root()));
+        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+        assert!(decrypt(&xml.replace("#_out", "#_ek"), &[rsa(0).private()]).is_ok());
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method_inside_the_encrypted_key() {
+        let inner = edit(&rsa_doc(), "<ds:KeyInfo><ds:X509Data>", &format!("<ds:KeyInfo>{TO_SIBLING}<ds:X509Data>"));
+        assert_eq!(decrypt(&inner, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+        let beside = with_sibling_key(TO_SIBLING);
+        let nested = edit(&beside, "<ds:X509Data>", &format!("{TO_SIBLING}<ds:X509Data>"));
+        assert_eq!(decrypt(&nested, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
     }
 
     #[test]
