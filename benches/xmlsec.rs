@@ -387,6 +387,7 @@ fn saml_fixture() -> SamlFixture {
             levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
             highest_protocol_version: Some("1.2".into()),
             require_signed_assertion: false,
+            allow_sha1_oaep: true,
         },
         keys: vec![key],
         policy: ResponsePolicy::default(),

@@ -84,6 +84,10 @@ pub struct Peer {
     /// Require a signed Assertion (per-country configuration; off by default as most
     /// proxies do not sign assertions, eidas-spec fact 11).
     pub require_signed_assertion: bool,
+    /// Accept `xmlenc11#rsa-oaep` with SHA-1 as OAEP digest or MGF1 hash from this country
+    /// (per-country configuration, normally `true`: see [`DecryptionPolicy::allow_sha1_oaep`]).
+    /// Each use shows in [`VerifiedIdentity::sha1_oaep`].
+    pub allow_sha1_oaep: bool,
 }
 
 /// Knobs of the validation.

@@ -49,6 +49,7 @@ proptest! {
             levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
             highest_protocol_version: Some("1.2".into()),
             require_signed_assertion: false,
+            allow_sha1_oaep: true,
         };
         let keys = [
             PrivateKey::from_pem(&read("certs/test-pki/sp-enc-rsa3072.key.pem"), None).unwrap(),

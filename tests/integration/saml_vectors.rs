@@ -74,6 +74,7 @@ fn run(v: &Value) -> String {
             .collect(),
         highest_protocol_version: p["protocol_version"].as_str().map(str::to_owned),
         require_signed_assertion: p["require_signed_assertion"].as_bool().unwrap_or(false),
+        allow_sha1_oaep: p["allow_sha1_oaep"].as_bool().unwrap_or(true),
     };
     let keys: Vec<PrivateKey> = c["decryption_keys"]
         .as_array()
