@@ -388,6 +388,7 @@ fn saml_fixture() -> SamlFixture {
             highest_protocol_version: Some("1.2".into()),
             require_signed_assertion: false,
             insecure_ignore_certificate_validity: false,
+            allow_sha1_oaep: true,
         },
         keys: vec![key],
         policy: ResponsePolicy::default(),

@@ -122,6 +122,10 @@ pub struct ResponseCheckArgs {
     /// validity period (per-country relaxation; reported in `--explain`).
     #[arg(long)]
     pub insecure_ignore_certificate_validity: bool,
+    /// Refuse SHA-1 as the `xmlenc11#rsa-oaep` digest or MGF1 hash (per-country setting;
+    /// accepted by default, each use shows as `"sha1_oaep": true`).
+    #[arg(long)]
+    pub refuse_sha1_oaep: bool,
     /// Judge times as of this instant (RFC 3339; default now).
     #[arg(long)]
     pub now: Option<String>,
@@ -375,6 +379,7 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
         require_signed_assertion: args.require_signed_assertion,
         insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
+        allow_sha1_oaep: !args.refuse_sha1_oaep,
     };
     let policy = ResponsePolicy::default();
     let ctx = ResponseContext {
@@ -410,6 +415,7 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
                 serde_json::json!(id.authn_instant().and_then(|t| t.format(&Rfc3339).ok())),
             );
             v.insert("acr".into(), id.claims().acr.as_str().into());
+            v.insert("sha1_oaep".into(), id.sha1_oaep().into());
             v.insert("amr".into(), serde_json::json!(id.claims().amr));
             v.insert(
                 "attribute_names".into(),

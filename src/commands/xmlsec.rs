@@ -6,7 +6,7 @@ use super::{read_input, CommandError};
 use crate::xmlsec::dsig::{sign_element, verify_element, SignaturePolicy};
 use crate::xmlsec::keys::{DigestAlgorithm, KeyPolicy, PrivateKey, SignatureAlgorithm, TrustedCert};
 use crate::xmlsec::serialize::to_xml;
-use crate::xmlsec::xmlenc::{decrypt_element, DecryptionPolicy};
+use crate::xmlsec::xmlenc::{decrypt_element_with_info, DecryptionPolicy};
 use crate::xmlsec::{read_message, Document, Limits, NodeId, NS_XENC};
 
 /// `xmlsec verify`.
@@ -40,9 +40,10 @@ pub struct DecryptArgs {
     /// Refuse `xmlenc#rsa-oaep-mgf1p` (sent by reference nodes up to 2.6).
     #[arg(long)]
     pub refuse_mgf1p: bool,
-    /// INSECURE: accept SHA-1 as the `xmlenc11#rsa-oaep` digest.
+    /// Refuse SHA-1 as the `xmlenc11#rsa-oaep` digest or MGF1 hash (accepted by default, as
+    /// the reference node does; every use is reported on standard error).
     #[arg(long)]
-    pub insecure_allow_sha1_oaep_digest: bool,
+    pub refuse_sha1_oaep: bool,
     /// The document: XML or base64; `-` for standard input.
     pub file: PathBuf,
 }
@@ -112,22 +113,26 @@ fn load_keys(paths: &[PathBuf]) -> Result<Vec<PrivateKey>, CommandError> {
         .collect()
 }
 
-/// Decrypts every `xenc:EncryptedData` and returns the document with the plaintexts in place.
+/// Decrypts every `xenc:EncryptedData` and returns the document with the plaintexts in place;
+/// notes on standard error each one whose key came by SHA-1 OAEP.
 pub fn decrypt(args: &DecryptArgs) -> Result<String, CommandError> {
     let keys = load_keys(&args.keys)?;
     let mut doc = parse_input(&args.file)?;
     let policy = DecryptionPolicy {
         keys: KeyPolicy { min_rsa_bits: args.min_rsa_bits },
         allow_rsa_oaep_mgf1p: !args.refuse_mgf1p,
-        insecure_allow_sha1_oaep_digest: args.insecure_allow_sha1_oaep_digest,
+        allow_sha1_oaep: !args.refuse_sha1_oaep,
     };
     let targets = encrypted_data_nodes(&doc);
     if targets.is_empty() {
         return Err(CommandError::new("enc.structure", "no xenc:EncryptedData in the document"));
     }
     for node in targets {
-        let plain = decrypt_element(&doc, node, &keys, &policy, &Limits::default())
+        let (plain, info) = decrypt_element_with_info(&doc, node, &keys, &policy, &Limits::default())
             .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        if info.sha1_oaep {
+            eprintln!("note: the content key came by RSA-OAEP with SHA-1 (digest or MGF1)");
+        }
         // Keys carried beside the data (rule 26) go with it.
         if let Some(parent) = doc.parent(node) {
             let siblings: Vec<NodeId> = doc.children_named(parent, NS_XENC, "EncryptedKey").collect();

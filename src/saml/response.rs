@@ -97,6 +97,10 @@ pub struct Peer {
     /// # Security
     /// The caller must log a warning when it is set.
     pub insecure_ignore_certificate_validity: bool,
+    /// Accept `xmlenc11#rsa-oaep` with SHA-1 as OAEP digest or MGF1 hash from this country
+    /// (per-country configuration, normally `true`: see [`DecryptionPolicy::allow_sha1_oaep`]).
+    /// Each use shows in [`VerifiedIdentity::sha1_oaep`].
+    pub allow_sha1_oaep: bool,
 }
 
 /// Knobs of the validation.

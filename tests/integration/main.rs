@@ -7,6 +7,7 @@
 mod certificate_validity;
 mod saml_cli;
 mod saml_props;
+mod saml_sha1_oaep;
 mod saml_vectors;
 mod support;
 mod xmlenc_interop;

@@ -50,6 +50,7 @@ proptest! {
             highest_protocol_version: Some("1.2".into()),
             require_signed_assertion: false,
             insecure_ignore_certificate_validity: false,
+            allow_sha1_oaep: true,
         };
         let keys = [
             PrivateKey::from_pem(&read("certs/test-pki/sp-enc-rsa3072.key.pem"), None).unwrap(),

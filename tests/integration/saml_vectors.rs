@@ -75,6 +75,7 @@ fn with_vector<T>(v: &Value, f: impl FnOnce(&ResponseContext<'_>, &[u8]) -> T) -
         highest_protocol_version: p["protocol_version"].as_str().map(str::to_owned),
         require_signed_assertion: p["require_signed_assertion"].as_bool().unwrap_or(false),
         insecure_ignore_certificate_validity: p["insecure_ignore_certificate_validity"].as_bool().unwrap_or(false),
+        allow_sha1_oaep: p["allow_sha1_oaep"].as_bool().unwrap_or(true),
     };
     let keys: Vec<PrivateKey> = c["decryption_keys"]
         .as_array()

@@ -2,21 +2,24 @@
 //! `../shared/interop`, provenance in its SOURCES.md), through the public API only.
 //!
 //! Every EncryptedAssertion that SOURCES.md's "Decryption table" marks as decryptable
-//! decrypts to the byte-exact plaintext in `responses/decrypted-assertions/`, and the vectors
-//! the reference node itself refuses are refused with `KeyNotFound`. Skips (with a printed
-//! reason) when the folder is absent; `EIDAS_TEST_REQUIRE_ALL=1` turns the skip into a failure.
+//! decrypts under the default policy to the byte-exact plaintext in
+//! `responses/decrypted-assertions/`; the ones that name no key of ours are refused with
+//! `KeyNotFound`. Skips (with a printed reason) when the folder is absent;
+//! `EIDAS_TEST_REQUIRE_ALL=1` turns the skip into a failure.
 
 use std::path::{Path, PathBuf};
 
 use eidas_connector::xmlsec::keys::PrivateKey;
-use eidas_connector::xmlsec::xmlenc::{decrypt_bytes, decrypt_element, DecryptionPolicy, EncError};
-use eidas_connector::xmlsec::{encode_base64, Document, Element, Limits, Node, NodeId, NS_DS, NS_XENC};
+use eidas_connector::xmlsec::xmlenc::{
+    decrypt_bytes, decrypt_bytes_with_info, decrypt_element, DecryptionPolicy, EncError,
+};
+use eidas_connector::xmlsec::{Document, Limits, NodeId};
 
 const NS_SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-/// Decryptable with test-rsa, but names it by `ds:RSAKeyValue` only: eIDAS-Node 2.9 refuses
-/// that ("No public key or certificate found in the SAML Response", the same case as its
-/// `INVALID_…_missing_pubkey` vector), and so do we (eidas-spec fact 27, CEF parity).
+/// Names test-rsa by `ds:RSAKeyValue` only (issue 6: a KeyValue names a key).
 const NAMED_BY_KEY_VALUE_ONLY: &str = "samlengine_rsa-keyValues-encryptedAssertion.xml";
+/// `xmlenc11#rsa-oaep` with explicit SHA-1 digest and MGF1-SHA1.
+const SHA1_OAEP: &str = "saml_rsa_rsa-oaep_encrypted_response.xml";
 
 fn interop() -> Option<PathBuf> {
     crate::support::interop()
@@ -65,9 +68,12 @@ fn decrypt_file(dir: &Path, name: &str, policy: &DecryptionPolicy) -> Result<Vec
     decrypt_bytes(&doc, encrypted_assertion(&doc), &keys(dir), policy)
 }
 
-/// The reference node's test vectors use xmlenc11#rsa-oaep with a SHA-1 digest.
-fn reference_policy() -> DecryptionPolicy {
-    DecryptionPolicy { insecure_allow_sha1_oaep_digest: true, ..DecryptionPolicy::default() }
+/// Whether the file's content key came by SHA-1 OAEP, under the default policy.
+fn sha1_oaep_used(dir: &Path, name: &str) -> bool {
+    let doc = parse_response(dir, name);
+    let (_, info) = decrypt_bytes_with_info(&doc, encrypted_assertion(&doc), &keys(dir), &DecryptionPolicy::default())
+        .unwrap_or_else(|e| panic!("{name}: {}", e.code()));
+    info.sha1_oaep
 }
 
 fn expected_plaintext(dir: &Path, name: &str) -> Vec<u8> {
@@ -91,11 +97,8 @@ fn reference_node_encrypted_assertions_decrypt_to_the_recorded_plaintext() {
     let Some(dir) = interop() else { return };
     let files = decryptable(&dir);
     assert_eq!(files.len(), 9, "SOURCES.md decryption table changed: {files:?}");
-    let policy = reference_policy();
+    let policy = DecryptionPolicy::default();
     for name in &files {
-        if name == NAMED_BY_KEY_VALUE_ONLY {
-            continue;
-        }
         // The recorded plaintexts are the exact EncryptedData octets: no XML declaration and no
         // trailing newline on either side, so the comparison is byte for byte.
         let plaintext = decrypt_file(&dir, name, &policy).unwrap_or_else(|e| panic!("{name}: {}", e.code()));
@@ -108,22 +111,17 @@ fn reference_node_encrypted_assertions_decrypt_to_the_recorded_plaintext() {
 }
 
 #[test]
-fn reference_node_vector_naming_the_key_by_rsa_key_value_only_is_refused() {
+fn reference_node_vector_naming_the_key_by_rsa_key_value_only_decrypts_to_the_recorded_plaintext() {
+    // Issue 6: eIDAS-Node 2.9's own sample names test-rsa by ds:RSAKeyValue alone.
     let Some(dir) = interop() else { return };
-    let policy = reference_policy();
-    assert_eq!(decrypt_file(&dir, NAMED_BY_KEY_VALUE_ONLY, &policy).unwrap_err(), EncError::KeyNotFound);
-    // Its cryptography is fine: once the KeyInfo also names the key by certificate (as
-    // eIDAS-Node 2.9 requires), it decrypts to the recorded plaintext.
-    let mut doc = parse_response(&dir, NAMED_BY_KEY_VALUE_ONLY);
-    let keys = keys(&dir);
-    let cert_der = keys[0].cert.as_ref().unwrap().to_der().unwrap();
-    let encrypted_key = find(&doc, NS_XENC, "EncryptedKey").unwrap();
-    let key_info = doc.first_child_named(encrypted_key, NS_DS, "KeyInfo").unwrap();
-    let x509_data = doc.append(key_info, Node::Element(Element::new(Some(NS_DS), Some("ds"), "X509Data")));
-    let cert = doc.append(x509_data, Node::Element(Element::new(Some(NS_DS), Some("ds"), "X509Certificate")));
-    doc.append(cert, Node::Text(encode_base64(&cert_der)));
-    let plaintext = decrypt_bytes(&doc, encrypted_assertion(&doc), &keys, &policy).unwrap();
+    let plaintext = decrypt_file(&dir, NAMED_BY_KEY_VALUE_ONLY, &DecryptionPolicy::default())
+        .unwrap_or_else(|e| panic!("{}", e.code()));
     assert_same_bytes(NAMED_BY_KEY_VALUE_ONLY, &plaintext, &expected_plaintext(&dir, NAMED_BY_KEY_VALUE_ONLY));
+    // Without test-rsa among our keys the modulus names none of them: no key is tried.
+    let doc = parse_response(&dir, NAMED_BY_KEY_VALUE_ONLY);
+    let others: Vec<PrivateKey> = keys(&dir).into_iter().skip(1).collect();
+    let err = decrypt_bytes(&doc, encrypted_assertion(&doc), &others, &DecryptionPolicy::default()).unwrap_err();
+    assert_eq!(err, EncError::KeyNotFound);
 }
 
 #[test]
@@ -132,34 +130,41 @@ fn reference_node_vectors_without_a_named_key_of_ours_are_refused() {
     for name in [
         "samlengine_rsa-unknowncert-encryptedAssertion.xml",
         "INVALID_saml_rsa_rsa-oaep_encrypted_response_missing_keyInfo.xml",
-        "INVALID_saml_rsa_rsa-oaep_encrypted_response_missing_pubkey.xml",
     ] {
-        assert_eq!(decrypt_file(&dir, name, &reference_policy()).unwrap_err(), EncError::KeyNotFound, "{name}");
+        let err = decrypt_file(&dir, name, &DecryptionPolicy::default()).unwrap_err();
+        assert_eq!(err, EncError::KeyNotFound, "{name}");
     }
 }
 
 #[test]
-fn reference_node_vectors_follow_the_key_transport_policy() {
+fn reference_node_missing_pubkey_vector_names_our_key_by_key_value_and_decrypts() {
+    // eIDAS-Node 2.9 refuses INVALID_…_missing_pubkey because it reads only X509Data and
+    // DEREncodedKeyValue. It is the DEREncodedKeyValue sample with that element removed, and
+    // its remaining ds:RSAKeyValue is test-rsa's: under issue 6 it names our key as well as
+    // the rsa-keyValues sample does (same shape), so it decrypts, to the DEREncodedKeyValue
+    // sample's plaintext. A deliberate departure from CEF parity (eidas-spec fact 27).
     let Some(dir) = interop() else { return };
-    // xmlenc11#rsa-oaep with a SHA-1 digest needs the insecure switch.
-    let sha1 = "saml_rsa_rsa-oaep_encrypted_response.xml";
-    assert_eq!(decrypt_file(&dir, sha1, &DecryptionPolicy::default()).unwrap_err(), EncError::AlgorithmForbidden);
-    // rsa-oaep-mgf1p is accepted by default and refused when the policy drops it.
-    let mgf1p = "saml_rsa_rsa-oaep-mgf1p_encrypted_response.xml";
-    assert!(decrypt_file(&dir, mgf1p, &DecryptionPolicy::default()).is_ok());
-    let strict = DecryptionPolicy { allow_rsa_oaep_mgf1p: false, ..DecryptionPolicy::default() };
-    assert_eq!(decrypt_file(&dir, mgf1p, &strict).unwrap_err(), EncError::AlgorithmForbidden);
+    let name = "INVALID_saml_rsa_rsa-oaep_encrypted_response_missing_pubkey.xml";
+    let plaintext = decrypt_file(&dir, name, &DecryptionPolicy::default()).unwrap_or_else(|e| panic!("{}", e.code()));
+    let twin = "saml_rsa_rsa-oaep_encrypted_response_DEREncodedKeyValue.xml";
+    assert_same_bytes(name, &plaintext, &expected_plaintext(&dir, twin));
 }
 
-/// The first element `{ns}local` in document order.
-fn find(doc: &Document, ns: &str, local: &str) -> Option<NodeId> {
-    let mut stack = vec![doc.root()];
-    while let Some(n) = stack.pop() {
-        if doc.is(n, ns, local) {
-            return Some(n);
-        }
-        let kids: Vec<NodeId> = doc.child_elements(n).collect();
-        stack.extend(kids.into_iter().rev());
-    }
-    None
+#[test]
+fn reference_node_vectors_follow_the_key_transport_policy_and_report_sha1_oaep() {
+    let Some(dir) = interop() else { return };
+    // Issue 6: xmlenc11#rsa-oaep with SHA-1 digest and MGF1-SHA1 decrypts by default, is
+    // reported, and is refused where the policy says so.
+    assert!(sha1_oaep_used(&dir, SHA1_OAEP));
+    let no_sha1 = DecryptionPolicy { allow_sha1_oaep: false, ..DecryptionPolicy::default() };
+    assert_eq!(decrypt_file(&dir, SHA1_OAEP, &no_sha1).unwrap_err(), EncError::AlgorithmForbidden);
+    // rsa-oaep-mgf1p (MGF1 always SHA-1) is reported too, accepted by default, refused when
+    // the policy drops mgf1p, and not affected by allow_sha1_oaep.
+    let mgf1p = "saml_rsa_rsa-oaep-mgf1p_encrypted_response.xml";
+    assert!(sha1_oaep_used(&dir, mgf1p));
+    assert!(decrypt_file(&dir, mgf1p, &no_sha1).is_ok());
+    let strict = DecryptionPolicy { allow_rsa_oaep_mgf1p: false, ..DecryptionPolicy::default() };
+    assert_eq!(decrypt_file(&dir, mgf1p, &strict).unwrap_err(), EncError::AlgorithmForbidden);
+    // ECDH-ES uses no OAEP.
+    assert!(!sha1_oaep_used(&dir, "samlengine_ec-cert-encryptedAssertion.xml"));
 }

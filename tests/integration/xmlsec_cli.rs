@@ -75,19 +75,19 @@ fn cli_decrypts_reference_node_messages_and_refuses_unknown_keys() {
     let (code, _, err) =
         run(&["xmlsec", "decrypt", "--key", &key("test-rsa"), &file("samlengine_rsa-unknowncert-encryptedAssertion")]);
     assert_eq!((code, err.lines().next().unwrap_or("")), (1, "error: enc.key_not_found"));
-    // SHA-1 as the xmlenc11#rsa-oaep digest is refused unless explicitly allowed.
-    let (code, _, err) =
-        run(&["xmlsec", "decrypt", "--key", &key("test-rsa"), &file("saml_rsa_rsa-oaep_encrypted_response")]);
-    assert_eq!((code, err.lines().next().unwrap_or("")), (1, "error: enc.algorithm_forbidden"));
-    let (code, _, err) = run(&[
-        "xmlsec",
-        "decrypt",
-        "--insecure-allow-sha1-oaep-digest",
-        "--key",
-        &key("test-rsa"),
-        &file("saml_rsa_rsa-oaep_encrypted_response"),
-    ]);
+    // Issue 6: xmlenc11#rsa-oaep with SHA-1 digest and MGF1-SHA1 decrypts by default, with a
+    // note on standard error, and is refused with --refuse-sha1-oaep.
+    let sha1 = file("saml_rsa_rsa-oaep_encrypted_response");
+    let (code, out, err) = run(&["xmlsec", "decrypt", "--key", &key("test-rsa"), &sha1]);
     assert_eq!(code, 0, "{err}");
+    assert!(out.contains("<saml2:Assertion") && !out.contains("EncryptedData"), "{out}");
+    assert!(err.contains("RSA-OAEP with SHA-1"), "{err}");
+    let (code, _, err) = run(&["xmlsec", "decrypt", "--refuse-sha1-oaep", "--key", &key("test-rsa"), &sha1]);
+    assert_eq!((code, err.lines().next().unwrap_or("")), (1, "error: enc.algorithm_forbidden"));
+    // ECDH-ES: no note.
+    let (code, _, err) =
+        run(&["xmlsec", "decrypt", "--key", &key("test-ec"), &file("saml_ec_Brainpool_kw-aes256_encrypted_response")]);
+    assert_eq!((code, err.as_str()), (0, ""));
 }
 
 #[test]

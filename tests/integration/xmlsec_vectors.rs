@@ -4,7 +4,7 @@
 
 use eidas_connector::xmlsec::dsig::{verify_element, SignaturePolicy};
 use eidas_connector::xmlsec::keys::{KeyPolicy, PrivateKey, TrustedCert};
-use eidas_connector::xmlsec::xmlenc::{decrypt_bytes, DecryptionPolicy};
+use eidas_connector::xmlsec::xmlenc::{decrypt_bytes_with_info, DecryptionPolicy};
 use eidas_connector::xmlsec::{Document, Limits, Node, NodeId, NS_XENC};
 use serde_json::Value;
 
@@ -44,8 +44,8 @@ fn option_u64(v: &Value, key: &str) -> Option<u64> {
     v.get("options").and_then(|o| o.get(key)).and_then(Value::as_u64)
 }
 
-fn option_bool(v: &Value, key: &str) -> bool {
-    v.get("options").and_then(|o| o.get(key)).and_then(Value::as_bool).unwrap_or(false)
+fn option_bool(v: &Value, key: &str) -> Option<bool> {
+    v.get("options").and_then(|o| o.get(key)).and_then(Value::as_bool)
 }
 
 fn descendant(doc: &Document, from: NodeId, ns: &str, local: &str) -> Option<NodeId> {
@@ -100,24 +100,27 @@ fn run(v: &Value) -> String {
                 .collect();
             let policy = DecryptionPolicy {
                 keys: KeyPolicy { min_rsa_bits },
-                insecure_allow_sha1_oaep_digest: option_bool(v, "allow_sha1_oaep_digest"),
-                allow_rsa_oaep_mgf1p: v
-                    .get("options")
-                    .and_then(|o| o.get("allow_rsa_oaep_mgf1p"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
+                allow_sha1_oaep: option_bool(v, "allow_sha1_oaep").unwrap_or(true),
+                allow_rsa_oaep_mgf1p: option_bool(v, "allow_rsa_oaep_mgf1p").unwrap_or(true),
             };
             let Some(target) = descendant(&doc, doc.root(), NS_XENC, "EncryptedData") else {
                 return "enc.structure".into();
             };
-            match decrypt_bytes(&doc, target, &keys, &policy) {
-                Ok(plain) => {
-                    if let Some(p) = v.get("plaintext").and_then(Value::as_str) {
-                        let want = std::fs::read(repo_file(&format!("tests/vectors/xmlsec/{p}")))
-                            .or_else(|_| std::fs::read(repo_file(p)))
-                            .expect("plaintext file");
-                        assert_eq!(plain, want, "{file}: plaintext differs");
-                    }
+            match decrypt_bytes_with_info(&doc, target, &keys, &policy) {
+                Ok((plain, info)) => {
+                    // Every decryptable vector states its exact plaintext (accepts, and rejects
+                    // refused only after decryption).
+                    let p = v
+                        .get("plaintext")
+                        .and_then(Value::as_str)
+                        .unwrap_or_else(|| panic!("{file}: decrypts but the manifest gives no plaintext to compare"));
+                    let want = std::fs::read(repo_file(&format!("tests/vectors/xmlsec/{p}")))
+                        .or_else(|_| std::fs::read(repo_file(p)))
+                        .expect("plaintext file");
+                    assert_eq!(plain, want, "{file}: plaintext differs");
+                    // Issue 6: the use of SHA-1 OAEP parameters is reported, exactly.
+                    let sha1 = v.get("sha1_oaep").and_then(Value::as_bool).unwrap_or(false);
+                    assert_eq!(info.sha1_oaep, sha1, "{file}: sha1_oaep reported");
                     // The plaintext goes through the same hardened parser (attacks.md E10).
                     match Document::parse_in_context(&plain, &limits, &doc.in_scope_namespaces(target)) {
                         Ok(_) => "ok".into(),

@@ -4,7 +4,8 @@
 Run with the venv that has signxml, xmlsec (python-xmlsec), lxml and cryptography
 (see requirements.txt), plus the Debian `xmlsec1` CLI on PATH:
 
-    python3 tests/vectors/generate.py
+    python3 tests/vectors/generate.py              # everything
+    python3 tests/vectors/generate.py --only enc   # only the encryption vectors (sig ones kept as they are)
 
 It (re)writes, relative to the repository root:
   certs/test-pki/            test keys and certificates (made once; existing files are reused)
@@ -17,6 +18,8 @@ File names are fixed; contents change on each run (PSS salts, ECDSA nonces, GCM 
 content keys are random), so re-run only when a vector must change.
 """
 
+import argparse
+import json
 import sys
 
 sys.dont_write_bytecode = True  # keep the tree free of __pycache__
@@ -32,18 +35,32 @@ from vectorgen.sigemit import SigEmitter  # noqa: E402
 
 
 def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=["sig", "enc"],
+                    help="re-make one set; the other set's files and manifest entries are kept")
+    args = ap.parse_args()
     versions = tool_versions()
     keys = pki.load_or_create()
-    for d in (SIG_DIR, ENC_DIR):
+    manifest_path = XMLSEC_DIR / "manifest.json"
+    kept = json.loads(manifest_path.read_text(encoding="utf-8")) if args.only else []
+    remade = {"sig": args.only != "enc", "enc": args.only != "sig"}
+    for name, d in (("sig", SIG_DIR), ("enc", ENC_DIR)):
         d.mkdir(parents=True, exist_ok=True)
-        for old in d.glob("*.xml"):
-            old.unlink()
+        if remade[name]:
+            for old in d.glob("*.xml"):
+                old.unlink()
     manifest = Manifest()
-    emitter = SigEmitter(keys, manifest, versions)
-    sig_accept.generate(emitter)
-    sig_reject.generate(emitter)
-    enc_vectors.generate(keys, manifest, versions)
-    manifest.write(XMLSEC_DIR / "manifest.json")
+    if remade["sig"]:
+        emitter = SigEmitter(keys, manifest, versions)
+        sig_accept.generate(emitter)
+        sig_reject.generate(emitter)
+    else:
+        manifest.entries.extend(m for m in kept if m["op"] == "verify")
+    if remade["enc"]:
+        enc_vectors.generate(keys, manifest, versions)
+    else:
+        manifest.entries.extend(m for m in kept if m["op"] == "decrypt")
+    manifest.write(manifest_path)
     readme.write(manifest, versions)
     print(f"{len(manifest.entries)} manifest entries, "
           f"{len(list(SIG_DIR.glob('*.xml')))} sig files, {len(list(ENC_DIR.glob('*.xml')))} enc files")

@@ -11,7 +11,7 @@ use crate::saml::status::{classify, parse_status};
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NS_SAML, NS_SAMLP};
 use crate::xmlsec::dsig::{verify_element, SignaturePolicy};
 use crate::xmlsec::keys::CertValidity;
-use crate::xmlsec::xmlenc::{decrypt_element, DecryptionPolicy};
+use crate::xmlsec::xmlenc::{decrypt_element_with_info, DecryptionPolicy};
 use crate::xmlsec::{read_message, Document, NodeId, NS_DS};
 
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
@@ -194,14 +194,16 @@ pub fn validate_response(
 
     // eidas-spec §2.6 step 9: rsa-oaep-mgf1p is refused from peers announcing protocol 1.4 (CEF).
     let announces_1_4 = ctx.peer.highest_protocol_version.as_deref().is_some_and(|v| v >= "1.4");
+    // Issue 6: SHA-1 OAEP parameters can be refused per country.
     let decryption = DecryptionPolicy {
         allow_rsa_oaep_mgf1p: policy.decryption.allow_rsa_oaep_mgf1p && !announces_1_4,
+        allow_sha1_oaep: policy.decryption.allow_sha1_oaep && ctx.peer.allow_sha1_oaep,
         ..policy.decryption
     };
     // xmlsec-profile 22–28: the plaintext is parsed by the same hardened parser, in context.
-    let assertion_doc = t.check(
+    let (assertion_doc, decrypted) = t.check(
         "assertion.decrypt",
-        decrypt_element(&doc, encrypted_assertion, ctx.decryption_keys, &decryption, &policy.limits)
+        decrypt_element_with_info(&doc, encrypted_assertion, ctx.decryption_keys, &decryption, &policy.limits)
             .map_err(ResponseError::Decryption),
     )?;
     let a = assertion_doc.root();
@@ -370,7 +372,8 @@ pub fn validate_response(
         response_id,
         assertion_id,
     )
-    .map_err(ResponseError::Attributes)?;
+    .map_err(ResponseError::Attributes)?
+    .with_decryption(decrypted);
     Ok(Outcome::Authenticated(Box::new(identity)))
 }
 

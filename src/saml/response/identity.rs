@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use crate::saml::attributes::{to_claims, to_person, AttributeError, Attributes, Claims, IdentifierCountries, Person};
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat};
+use crate::xmlsec::xmlenc::DecryptionInfo;
 
 /// The identity asserted by a verified Response.
 pub struct VerifiedIdentity {
@@ -19,6 +20,7 @@ pub struct VerifiedIdentity {
     claims: Claims,
     response_id: String,
     assertion_id: String,
+    sha1_oaep: bool,
 }
 
 impl std::fmt::Debug for VerifiedIdentity {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for VerifiedIdentity {
             .field("issuer", &self.issuer)
             .field("country", &self.country)
             .field("level_of_assurance", &self.level_of_assurance)
+            .field("sha1_oaep", &self.sha1_oaep)
             .field("personal_data", &"[redacted]")
             .finish()
     }
@@ -59,7 +62,14 @@ impl VerifiedIdentity {
             claims,
             response_id,
             assertion_id,
+            sha1_oaep: false,
         })
+    }
+
+    /// Records what the decryption of the Assertion used.
+    pub(super) fn with_decryption(mut self, info: DecryptionInfo) -> Self {
+        self.sha1_oaep = info.sha1_oaep;
+        self
     }
 
     /// The proxy service's entityID.
@@ -105,5 +115,11 @@ impl VerifiedIdentity {
     /// The Assertion ID.
     pub fn assertion_id(&self) -> &str {
         &self.assertion_id
+    }
+    /// The Assertion's content key came by RSA-OAEP with SHA-1 as digest or MGF1 hash
+    /// (`xmlenc11#rsa-oaep` with SHA-1, or `rsa-oaep-mgf1p`), for the service to log or count
+    /// per country.
+    pub fn sha1_oaep(&self) -> bool {
+        self.sha1_oaep
     }
 }

@@ -193,7 +193,7 @@ fn curve_from_uri(uri: &str) -> Option<Nid> {
     CURVES.iter().find(|(_, u)| *u == uri).map(|(nid, _)| *nid)
 }
 
-fn curve_uri(nid: Nid) -> Option<&'static str> {
+pub(super) fn curve_uri(nid: Nid) -> Option<&'static str> {
     CURVES.iter().find(|(n, _)| *n == nid).map(|(_, uri)| *uri)
 }
 

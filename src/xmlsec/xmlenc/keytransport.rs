@@ -31,6 +31,13 @@ pub(super) struct Oaep {
     pub(super) label: Vec<u8>,
 }
 
+impl Oaep {
+    /// SHA-1 as the OAEP digest or the MGF1 hash (always so for `rsa-oaep-mgf1p`).
+    pub(super) fn uses_sha1(&self) -> bool {
+        self.digest == DigestAlgorithm::Sha1 || self.mgf == DigestAlgorithm::Sha1
+    }
+}
+
 /// Reads the OAEP parameters under `EncryptionMethod` `method` whose Algorithm is `algorithm`.
 pub(super) fn parse(
     doc: &Document,
@@ -50,14 +57,20 @@ pub(super) fn parse(
     let mgf_node = opt_child(doc, method, NS_XENC11, "MGF")?;
     let mgf = match algorithm_uri {
         RSA_OAEP => {
-            // CR 1.4 table 5 wants SHA-2; SHA-1 only under the named insecure switch.
-            if !(digest.is_strong() || (digest == DigestAlgorithm::Sha1 && policy.insecure_allow_sha1_oaep_digest)) {
-                return Err(EncError::AlgorithmForbidden);
-            }
-            match mgf_node {
+            let mgf = match mgf_node {
                 None => DigestAlgorithm::Sha1,
                 Some(m) => mgf_from_uri(algorithm(doc, m)?).ok_or(EncError::AlgorithmForbidden)?,
+            };
+            // CR 1.4 table 5: SHA-2 digests; SHA-1 as well, as the reference node and OpenSAML
+            // (whose XMLEnc 1.1 defaults it is) accept it, unless the policy refuses it.
+            if !(digest.is_strong() || digest == DigestAlgorithm::Sha1) {
+                return Err(EncError::AlgorithmForbidden);
             }
+            // Issue 6: SHA-1 as digest or MGF1 hash can be refused per country.
+            if !policy.allow_sha1_oaep && (digest == DigestAlgorithm::Sha1 || mgf == DigestAlgorithm::Sha1) {
+                return Err(EncError::AlgorithmForbidden);
+            }
+            mgf
         }
         RSA_OAEP_MGF1P => {
             // XMLEnc 1.0 §5.4.2: mgf1p fixes MGF1 with SHA-1; an MGF element has no meaning here.
@@ -168,6 +181,7 @@ mod tests {
     use crate::xmlsec::keys::DigestAlgorithm::{Sha1, Sha224, Sha256};
     use crate::xmlsec::serialize::subtree_to_xml;
     use crate::xmlsec::xmlenc::tests::*;
+    use crate::xmlsec::xmlenc::DecryptionInfo;
     use crate::xmlsec::xmlenc::*;
 
     #[test]
@@ -210,28 +224,80 @@ mod tests {
     #[test]
     fn decrypt_rejects_weak_oaep_digest() {
         let xml = rsa_doc();
-        for weak in [MD5, Sha1.uri(), Sha224.uri(), "urn:example:unknown"] {
+        for weak in [MD5, Sha224.uri(), "urn:example:unknown"] {
             let xml = edit(&xml, &format!("\"{}\"", Sha256.uri()), &format!("\"{weak}\""));
             assert_eq!(decrypt(&xml, &[]).unwrap_err(), EncError::AlgorithmForbidden, "{weak}");
         }
     }
 
+    /// `rsa(0)`'s sample under `xmlenc11#rsa-oaep` with these hashes; `None` leaves the element
+    /// out, so the XMLEnc 1.1 §5.5.2 default (SHA-1, MGF1-SHA1) applies.
+    fn oaep_doc(digest: Option<DigestAlgorithm>, mgf: Option<DigestAlgorithm>) -> String {
+        let transport = KeyTransport::RsaOaep { digest: digest.unwrap_or(Sha1), mgf: mgf.unwrap_or(Sha1) };
+        let (xml, _) = encrypt_sample(rsa(0), ContentAlgorithm::Aes256Gcm, transport);
+        edit_tree(&xml, |doc| {
+            if digest.is_none() {
+                let method = find(doc, NS_DS, "DigestMethod").unwrap();
+                doc.detach(method);
+            }
+            if mgf.is_none() {
+                let method = find(doc, NS_XENC11, "MGF").unwrap();
+                doc.detach(method);
+            }
+        })
+    }
+
+    /// Every `xmlenc11#rsa-oaep` shape that puts SHA-1 in the digest or the MGF1 hash.
+    fn sha1_oaep_docs() -> Vec<(&'static str, String)> {
+        vec![
+            ("defaults", oaep_doc(None, None)),
+            ("sha1 + mgf1sha1", oaep_doc(Some(Sha1), Some(Sha1))),
+            ("sha256 + mgf1sha1", oaep_doc(Some(Sha256), Some(Sha1))),
+            ("sha256 + default MGF", oaep_doc(Some(Sha256), None)),
+            ("sha1 + mgf1sha256", oaep_doc(Some(Sha1), Some(Sha256))),
+            ("default digest + mgf1sha256", oaep_doc(None, Some(Sha256))),
+        ]
+    }
+
+    fn decrypt_info(xml: &str, keys: &[PrivateKey], policy: &DecryptionPolicy) -> Result<DecryptionInfo, EncError> {
+        let doc = parse_doc(xml);
+        decrypt_bytes_with_info(&doc, encrypted_assertion(&doc), keys, policy).map(|(_, info)| info)
+    }
+
+    fn sha1_used(xml: &str, policy: &DecryptionPolicy) -> Result<bool, EncError> {
+        decrypt_info(xml, &[rsa(0).private()], policy).map(|i| i.sha1_oaep)
+    }
+
     #[test]
-    fn decrypt_accepts_sha1_oaep_digest_only_when_insecure_switch_is_set() {
-        let (xml, _) =
-            encrypt_sample(rsa(0), ContentAlgorithm::Aes256Gcm, KeyTransport::RsaOaep { digest: Sha1, mgf: Sha1 });
-        let insecure = DecryptionPolicy { insecure_allow_sha1_oaep_digest: true, ..DecryptionPolicy::default() };
-        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::AlgorithmForbidden);
-        assert!(decrypt_with(&xml, &[rsa(0).private()], &insecure).is_ok());
-        // XMLEnc 1.1 §5.5.2 defaults: no DigestMethod and no MGF mean SHA-1 and MGF1-SHA1.
-        let defaults = edit_tree(&xml, |doc| {
-            let method = find(doc, NS_DS, "DigestMethod").unwrap();
-            doc.detach(method);
-            let mgf = find(doc, NS_XENC11, "MGF").unwrap();
-            doc.detach(mgf);
-        });
-        assert_eq!(decrypt(&defaults, &[rsa(0).private()]).unwrap_err(), EncError::AlgorithmForbidden);
-        assert!(decrypt_with(&defaults, &[rsa(0).private()], &insecure).is_ok());
+    fn decrypt_accepts_sha1_oaep_parameters_by_default_and_reports_them() {
+        // Issue 6: OpenSAML's (and so the reference node's) XMLEnc 1.1 defaults are SHA-1.
+        let default = DecryptionPolicy::default();
+        for (what, xml) in sha1_oaep_docs() {
+            assert_eq!(sha1_used(&xml, &default), Ok(true), "{what}");
+        }
+        assert_eq!(sha1_used(&oaep_doc(Some(Sha256), Some(Sha256)), &default), Ok(false));
+        // rsa-oaep-mgf1p always uses MGF1-SHA1, whatever its digest.
+        for digest in [Sha1, Sha256] {
+            let (xml, _) = encrypt_sample(rsa(0), ContentAlgorithm::Aes256Gcm, KeyTransport::RsaOaepMgf1p { digest });
+            assert_eq!(sha1_used(&xml, &default), Ok(true), "mgf1p {digest:?}");
+        }
+        // ECDH-ES has no OAEP.
+        assert_eq!(decrypt_info(&ec_doc(), &[p256().private()], &default).map(|i| i.sha1_oaep), Ok(false));
+    }
+
+    #[test]
+    fn decrypt_refuses_sha1_oaep_parameters_before_private_key_use_when_the_policy_does() {
+        let strict = DecryptionPolicy { allow_sha1_oaep: false, ..DecryptionPolicy::default() };
+        for (what, xml) in sha1_oaep_docs() {
+            // With no key at all: refused before key selection, so before any RSA operation.
+            assert_eq!(decrypt_with(&xml, &[], &strict).unwrap_err(), EncError::AlgorithmForbidden, "{what}");
+            assert_eq!(sha1_used(&xml, &strict), Err(EncError::AlgorithmForbidden), "{what}");
+        }
+        assert_eq!(sha1_used(&oaep_doc(Some(Sha256), Some(Sha256)), &strict), Ok(false));
+        // rsa-oaep-mgf1p keeps its own switch (allow_rsa_oaep_mgf1p).
+        let (mgf1p, _) =
+            encrypt_sample(rsa(0), ContentAlgorithm::Aes256Gcm, KeyTransport::RsaOaepMgf1p { digest: Sha1 });
+        assert_eq!(sha1_used(&mgf1p, &strict), Ok(true));
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! the same hardened parser (rule 28).
 //!
 //! This module knows nothing of SAML beyond "the element that holds the `EncryptedData`"; it
-//! neither logs nor reads the clock, and it never follows references (`RetrievalMethod`,
-//! `CipherReference`) out of the structure it is given.
+//! neither logs nor reads the clock (what a caller may want to log comes back as
+//! [`DecryptionInfo`]), and it never follows references out of the structure it is given: the
+//! one `RetrievalMethod` it resolves points from the `EncryptedData` to a sibling
+//! `EncryptedKey` in the same container, and `CipherReference` is refused.
 
 mod agreement;
 mod keytransport;
@@ -46,20 +48,36 @@ pub struct DecryptionPolicy {
     /// Strength floor for our own decryption keys (RSA ≥ 3072 by default, allowed curves).
     pub keys: KeyPolicy,
     /// Accept `xmlenc#rsa-oaep-mgf1p` (digest SHA-1 or SHA-2, MGF1 always SHA-1), still sent by
-    /// eIDAS-Node ≤ 2.6 (eidas-spec fact 25). Default `true`.
+    /// eIDAS-Node ≤ 2.6 (eidas-spec fact 25). Default `true`. [`Self::allow_sha1_oaep`] does not
+    /// apply to it.
     pub allow_rsa_oaep_mgf1p: bool,
-    /// Accept `xmlenc11#rsa-oaep` with a SHA-1 digest (the EU reference node's test vectors use
-    /// it). Default `false`.
+    /// Accept `xmlenc11#rsa-oaep` whose OAEP digest or MGF1 hash is SHA-1, including the
+    /// XMLEnc 1.1 defaults when `ds:DigestMethod` or `xenc11:MGF` is absent (OpenSAML's
+    /// default, which the EU reference node inherits). Default `true`.
     ///
-    /// # Security
-    /// Weakens the CR 1.4 profile; whoever sets it must log a warning (this module cannot log).
-    pub insecure_allow_sha1_oaep_digest: bool,
+    /// OAEP's security rests on the hash behaving as a random oracle, not on its collision
+    /// resistance, so SHA-1 here is not the SHA-1 of signatures; the reference node and
+    /// Sweden Connect accept it. A country can still be refused it (`false`): SHA-1 digest or
+    /// MGF1-SHA1 is then [`EncError::AlgorithmForbidden`] before any private-key operation.
+    /// Each use is reported in [`DecryptionInfo::sha1_oaep`].
+    pub allow_sha1_oaep: bool,
 }
 
 impl Default for DecryptionPolicy {
     fn default() -> Self {
-        Self { keys: KeyPolicy::default(), allow_rsa_oaep_mgf1p: true, insecure_allow_sha1_oaep_digest: false }
+        Self { keys: KeyPolicy::default(), allow_rsa_oaep_mgf1p: true, allow_sha1_oaep: true }
     }
+}
+
+/// What a successful decryption used, for the caller to log or count (this module cannot log).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecryptionInfo {
+    /// The content key came by RSA-OAEP with SHA-1 as the OAEP digest or as the MGF1 hash,
+    /// explicit or by default: `xmlenc11#rsa-oaep` under [`DecryptionPolicy::allow_sha1_oaep`],
+    /// and every `xmlenc#rsa-oaep-mgf1p` (its MGF1 is always SHA-1). `false` for SHA-2-only
+    /// OAEP and for ECDH-ES.
+    pub sha1_oaep: bool,
 }
 
 /// Why decryption (or encryption) was refused, in the order the checks run.
@@ -69,11 +87,13 @@ pub enum EncError {
     /// own key) that the profile does not allow (attacks.md E1–E4, E9).
     #[error("encryption algorithm not allowed")]
     AlgorithmForbidden,
-    /// An XML-Enc shape we do not process: wrong `Type`, missing or repeated elements,
-    /// `RetrievalMethod`, more than two `EncryptedKey`s, bad ConcatKDF parameters, `KA-Nonce`.
+    /// An XML-Enc shape we do not process: wrong `Type`, missing or repeated elements, a
+    /// `RetrievalMethod` other than a same-document pointer to a sibling `EncryptedKey`, more
+    /// than two `EncryptedKey`s, bad ConcatKDF parameters, `KA-Nonce`.
     #[error("XML-Enc structure not allowed")]
     Structure,
-    /// No `EncryptedKey` names one of our keys by certificate or `DEREncodedKeyValue`.
+    /// No `EncryptedKey` names one of our keys by certificate, `DEREncodedKeyValue` or
+    /// `KeyValue` (`RSAKeyValue`, `ECKeyValue`).
     #[error("no encrypted key names one of our keys")]
     KeyNotFound,
     /// The cryptography failed. Deliberately says nothing about which step (rule 27).
@@ -182,7 +202,7 @@ struct ParsedKey {
 
 /// Decrypts `node`, which is an `xenc:EncryptedData` or an element (e.g.
 /// `saml2:EncryptedAssertion`) whose single `xenc:EncryptedData` child is to be decrypted,
-/// with the first of `keys` that the `EncryptedKey` identifies. Returns the plaintext bytes.
+/// with the one of `keys` that the `EncryptedKey` names. Returns the plaintext bytes.
 ///
 /// # Security
 /// The bytes are unparsed; to get a tree use [`decrypt_element`], which applies the hardened
@@ -194,6 +214,17 @@ pub fn decrypt_bytes(
     keys: &[PrivateKey],
     policy: &DecryptionPolicy,
 ) -> Result<Vec<u8>, EncError> {
+    decrypt_bytes_with_info(doc, node, keys, policy).map(|(plaintext, _)| plaintext)
+}
+
+/// [`decrypt_bytes`], also saying what the decryption used (e.g. SHA-1 OAEP parameters), so
+/// that the caller can log or count it.
+pub fn decrypt_bytes_with_info(
+    doc: &Document,
+    node: NodeId,
+    keys: &[PrivateKey],
+    policy: &DecryptionPolicy,
+) -> Result<(Vec<u8>, DecryptionInfo), EncError> {
     let (data, container) = locate_encrypted_data(doc, node)?;
     // xmlsec-profile 22; eIDAS CR 3.2.1.
     if doc.attr(data, "Type") != Some(TYPE_ELEMENT) {
@@ -201,18 +232,21 @@ pub fn decrypt_bytes(
     }
     // attacks.md E1/E2: CBC (or anything but GCM) is refused before any key is looked at.
     let content = ContentAlgorithm::from_uri(encryption_method(doc, data)?.1).ok_or(EncError::AlgorithmForbidden)?;
-    // attacks.md E8: no RetrievalMethod, at most two EncryptedKeys, inline or sibling only.
+    // attacks.md E8: at most two EncryptedKeys, inline or sibling; the only RetrievalMethod is
+    // SAML Core's pointer to a sibling.
     let key_nodes = encrypted_keys(doc, data, container)?;
     let ciphertext = cipher_value(doc, data)?;
     let parsed = key_nodes.iter().map(|k| parse_encrypted_key(doc, *k, policy)).collect::<Result<Vec<_>, _>>()?;
-    // eidas-spec fact 27 (CEF parity): the EncryptedKey names our key; we try only that one.
+    // eidas-spec fact 27: the EncryptedKey names our key; we try only that one.
     let (chosen, key) = select_key(doc, &parsed, keys)?;
     policy.keys.check(&key.key).map_err(|_| EncError::AlgorithmForbidden)?;
-    let cek = match &chosen.method {
+    let (cek, info) = match &chosen.method {
         KeyMethod::Transport(oaep) if key.key.id() == Id::RSA => {
-            keytransport::decrypt_cek(oaep, &key.key, &chosen.wrapped)
+            (keytransport::decrypt_cek(oaep, &key.key, &chosen.wrapped), DecryptionInfo { sha1_oaep: oaep.uses_sha1() })
         }
-        KeyMethod::Agreement(ecdh) if key.key.id() == Id::EC => agreement::unwrap_cek(ecdh, &key.key, &chosen.wrapped),
+        KeyMethod::Agreement(ecdh) if key.key.id() == Id::EC => {
+            (agreement::unwrap_cek(ecdh, &key.key, &chosen.wrapped), DecryptionInfo::default())
+        }
         _ => return Err(EncError::Structure),
     };
     // attacks.md E3/E4 (Bleichenbacher/Manger class): a failed unwrap carries on with a random
@@ -221,7 +255,7 @@ pub fn decrypt_bytes(
         Some(k) if k.len() == content.key_len() => k,
         _ => random_bytes(content.key_len()).map_err(|_| EncError::DecryptionFailed)?,
     };
-    gcm_decrypt(content, &cek, &ciphertext)
+    Ok((gcm_decrypt(content, &cek, &ciphertext)?, info))
 }
 
 /// Same as [`decrypt_bytes`], then parses the plaintext with the same hardened parser under
@@ -234,8 +268,20 @@ pub fn decrypt_element(
     policy: &DecryptionPolicy,
     limits: &Limits,
 ) -> Result<Document, EncError> {
-    let plaintext = decrypt_bytes(doc, node, keys, policy)?;
-    Ok(Document::parse_in_context(&plaintext, limits, &doc.in_scope_namespaces(node))?)
+    decrypt_element_with_info(doc, node, keys, policy, limits).map(|(element, _)| element)
+}
+
+/// [`decrypt_element`], also saying what the decryption used (e.g. SHA-1 OAEP parameters), so
+/// that the caller can log or count it.
+pub fn decrypt_element_with_info(
+    doc: &Document,
+    node: NodeId,
+    keys: &[PrivateKey],
+    policy: &DecryptionPolicy,
+    limits: &Limits,
+) -> Result<(Document, DecryptionInfo), EncError> {
+    let (plaintext, info) = decrypt_bytes_with_info(doc, node, keys, policy)?;
+    Ok((Document::parse_in_context(&plaintext, limits, &doc.in_scope_namespaces(node))?, info))
 }
 
 /// Encrypts the subtree at `element` (serialized with [`serialize::subtree_to_xml`] so it

@@ -1,29 +1,39 @@
 //! Which `EncryptedKey`, and which of our keys (xmlsec-profile 26; attacks.md E8; eidas-spec
-//! fact 27).
+//! fact 27; issue 6).
 //!
 //! The EncryptedKeys are taken only from `EncryptedData/ds:KeyInfo` or as siblings of the
-//! `EncryptedData` (the SAML `EncryptedAssertion` allows both), at most two (key rollover), and
-//! never through `ds:RetrievalMethod`. The private key is the one the EncryptedKey names by
-//! certificate or `DEREncodedKeyValue`; it is chosen before any private-key operation and no
-//! other key is tried, so an attacker cannot make us spend one RSA operation per key we hold.
+//! `EncryptedData` (the SAML `EncryptedAssertion` allows both), at most two (key rollover). The
+//! only `ds:RetrievalMethod` is SAML Core's: in `EncryptedData/ds:KeyInfo`, a same-document
+//! `#id` naming one of those siblings; it is checked, never fetched. The private key is the
+//! one the EncryptedKey names by certificate, `DEREncodedKeyValue` or `KeyValue`; it is chosen
+//! before any private-key operation and no other key is tried, so an attacker cannot make us
+//! spend one RSA operation per key we hold.
 
-use openssl::pkey::PKey;
+use openssl::bn::BigNumContext;
+use openssl::ec::PointConversionForm;
+use openssl::pkey::{Id, PKey};
 use openssl::x509::X509;
 
-use super::{opt_child, EncError, ParsedKey};
+use super::{agreement, opt_child, EncError, ParsedKey};
 use crate::xmlsec::dom::{Document, NodeId};
 use crate::xmlsec::keys::{same_public_key, PrivateKey};
 use crate::xmlsec::{decode_base64, NS_DS, NS_DSIG11, NS_XENC};
 
 /// attacks.md E8: one EncryptedKey, two during a key rollover.
 const MAX_ENCRYPTED_KEYS: usize = 2;
+/// The `RetrievalMethod/@Type` of an EncryptedKey (XMLEnc 1.0 §3.5.1).
+const TYPE_ENCRYPTED_KEY: &str = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
 
 /// xmlsec-profile 26; attacks.md E8: the EncryptedKeys in `EncryptedData/ds:KeyInfo` and as
-/// siblings in `container`, at most [`MAX_ENCRYPTED_KEYS`]; no `ds:RetrievalMethod` anywhere.
+/// siblings in `container`, at most [`MAX_ENCRYPTED_KEYS`]. A `ds:RetrievalMethod` is allowed
+/// only as [`check_retrieval_method`] says, and nowhere else.
 pub(super) fn encrypted_keys(doc: &Document, data: NodeId, container: Option<NodeId>) -> Result<Vec<NodeId>, EncError> {
     let mut found = Vec::new();
+    let mut retrieval = None;
     if let Some(key_info) = opt_child(doc, data, NS_DS, "KeyInfo")? {
         found.extend(doc.children_named(key_info, NS_XENC, "EncryptedKey"));
+        // Two RetrievalMethods are refused here (opt_child): one key reference at most.
+        retrieval = opt_child(doc, key_info, NS_DS, "RetrievalMethod")?;
     }
     if let Some(c) = container {
         found.extend(doc.children_named(c, NS_XENC, "EncryptedKey"));
@@ -31,12 +41,45 @@ pub(super) fn encrypted_keys(doc: &Document, data: NodeId, container: Option<Nod
     if found.is_empty() || found.len() > MAX_ENCRYPTED_KEYS {
         return Err(EncError::Structure);
     }
+    if let Some(r) = retrieval {
+        check_retrieval_method(doc, r, container)?;
+    }
+    // attacks.md E8: no RetrievalMethod inside an EncryptedKey or deeper in the EncryptedData.
     for root in found.iter().chain(std::iter::once(&data)) {
-        if contains_element(doc, *root, NS_DS, "RetrievalMethod") {
+        if contains_element_other_than(doc, *root, NS_DS, "RetrievalMethod", retrieval) {
             return Err(EncError::Structure);
         }
     }
     Ok(found)
+}
+
+/// SAML Core 2.2.4 (the `EncryptedElementType` example, also the shape of `EncryptedAssertion`):
+/// `RetrievalMethod Type="…xmlenc#EncryptedKey" URI="#id"` with no `ds:Transforms`, where `id`
+/// is the `Id` of an `xenc:EncryptedKey` child of `container`, i.e. a sibling of the
+/// EncryptedData. External, empty or other references, other types and transforms are
+/// [`EncError::Structure`]; the target is already one of the candidate EncryptedKeys, so
+/// nothing is fetched and no new candidate appears.
+fn check_retrieval_method(doc: &Document, retrieval: NodeId, container: Option<NodeId>) -> Result<(), EncError> {
+    // XMLDSig §4.5.3: Type says what the URI points to; we follow only EncryptedKey.
+    if doc.attr(retrieval, "Type") != Some(TYPE_ENCRYPTED_KEY) {
+        return Err(EncError::Structure);
+    }
+    // attacks.md E8: no transform chain (XPath, XSLT, base64) over the target.
+    if doc.child_elements(retrieval).next().is_some() {
+        return Err(EncError::Structure);
+    }
+    // A same-document bare-name reference only: no external, empty or XPointer URI.
+    let id = doc
+        .attr(retrieval, "URI")
+        .and_then(|uri| uri.strip_prefix('#'))
+        .filter(|id| !id.is_empty())
+        .ok_or(EncError::Structure)?;
+    let target = doc.find_id(id).ok_or(EncError::Structure)?;
+    // attacks.md E8: the target is an EncryptedKey beside the EncryptedData, not elsewhere.
+    if !doc.is(target, NS_XENC, "EncryptedKey") || container.is_none() || doc.parent(target) != container {
+        return Err(EncError::Structure);
+    }
+    Ok(())
 }
 
 /// The first EncryptedKey (document order) that names one of `keys`, and that key.
@@ -53,13 +96,14 @@ pub(super) fn select_key<'p, 'k>(
     Err(EncError::KeyNotFound)
 }
 
-/// The first of `keys` whose public key `key_info` names by `ds:X509Data/ds:X509Certificate`
-/// or `dsig11:DEREncodedKeyValue`.
+/// The first of `keys` whose public key `key_info` names by `ds:X509Data/ds:X509Certificate`,
+/// `dsig11:DEREncodedKeyValue` or `ds:KeyValue` (`ds:RSAKeyValue`, `dsig11:ECKeyValue`).
 ///
-/// `ds:KeyValue` (RSAKeyValue, ECKeyValue) alone does not name a key: eIDAS-Node 2.9
-/// (`SAMLAuthnResponseDecrypter.getKeyInfoEncryptionPublicKey`) refuses such a message with
-/// "No public key or certificate found", and its `INVALID_…_missing_pubkey` vector is exactly
-/// that case (eidas-spec fact 27, CEF parity).
+/// Issue 6: `KeyValue` names a key too. eIDAS-Node 2.9 refuses a KeyInfo holding only a
+/// KeyValue ("No public key or certificate found"), yet its own
+/// `rsa-keyValues-encryptedAssertion` sample is such a message; a public key matched against
+/// ours names it as exactly as a certificate does, and it is still matched before any
+/// private-key operation.
 fn named_key<'k>(
     doc: &Document,
     key_info: Option<NodeId>,
@@ -88,14 +132,83 @@ fn named_key<'k>(
             named.push(key);
         }
     }
-    Ok(keys.iter().find(|k| named.iter().any(|n| same_public_key(&k.key, n))))
+    if let Some(k) = keys.iter().find(|k| named.iter().any(|n| same_public_key(&k.key, n))) {
+        return Ok(Some(k));
+    }
+    for key_value in doc.children_named(key_info, NS_DS, "KeyValue") {
+        if let Some(k) = key_value_names(doc, key_value, keys)? {
+            return Ok(Some(k));
+        }
+    }
+    Ok(None)
 }
 
-/// True when the subtree at `root` holds an element `{ns}local`.
-fn contains_element(doc: &Document, root: NodeId, ns: &str, local: &str) -> bool {
+/// The first of `keys` that the `ds:KeyValue` `key_value` spells out. The values are compared
+/// with ours as bytes, so nothing from the message is turned into a key.
+fn key_value_names<'k>(
+    doc: &Document,
+    key_value: NodeId,
+    keys: &'k [PrivateKey],
+) -> Result<Option<&'k PrivateKey>, EncError> {
+    // XMLDSig §4.5.2.2: Modulus and Exponent, base64 of the big-endian unsigned integers.
+    for rsa in doc.children_named(key_value, NS_DS, "RSAKeyValue") {
+        let (Some(modulus), Some(exponent)) =
+            (doc.first_child_named(rsa, NS_DS, "Modulus"), doc.first_child_named(rsa, NS_DS, "Exponent"))
+        else {
+            continue;
+        };
+        let modulus = decode_base64(&doc.simple_text(modulus)?)?;
+        let exponent = decode_base64(&doc.simple_text(exponent)?)?;
+        let found = keys.iter().find(|k| {
+            k.key.rsa().is_ok_and(|ours| {
+                unsigned(&ours.n().to_vec()) == unsigned(&modulus)
+                    && unsigned(&ours.e().to_vec()) == unsigned(&exponent)
+            })
+        });
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    // XMLDSig 1.1 §4.5.2.3: NamedCurve URI and PublicKey, the uncompressed point.
+    for ec in doc.children_named(key_value, NS_DSIG11, "ECKeyValue") {
+        let (Some(curve), Some(point)) =
+            (doc.first_child_named(ec, NS_DSIG11, "NamedCurve"), doc.first_child_named(ec, NS_DSIG11, "PublicKey"))
+        else {
+            continue;
+        };
+        let Some(curve) = doc.attr(curve, "URI") else { continue };
+        let point = decode_base64(&doc.simple_text(point)?)?;
+        let found = keys.iter().find(|k| ec_key_value(k).is_some_and(|(uri, ours)| uri == curve && ours == point));
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// The named-curve URI and uncompressed public point of an EC key of ours.
+fn ec_key_value(key: &PrivateKey) -> Option<(&'static str, Vec<u8>)> {
+    if key.key.id() != Id::EC {
+        return None;
+    }
+    let ec = key.key.ec_key().ok()?;
+    let uri = agreement::curve_uri(ec.group().curve_name()?)?;
+    let mut ctx = BigNumContext::new().ok()?;
+    let point = ec.public_key().to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut ctx).ok()?;
+    Some((uri, point))
+}
+
+/// A big-endian unsigned integer without its leading zero bytes (a ds:CryptoBinary may keep one).
+fn unsigned(bytes: &[u8]) -> &[u8] {
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    bytes.get(zeros..).unwrap_or_default()
+}
+
+/// True when the subtree at `root` holds an element `{ns}local` other than `except`.
+fn contains_element_other_than(doc: &Document, root: NodeId, ns: &str, local: &str, except: Option<NodeId>) -> bool {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        if doc.is(n, ns, local) {
+        if doc.is(n, ns, local) && Some(n) != except {
             return true;
         }
         stack.extend(doc.child_elements(n));
@@ -183,10 +296,88 @@ mod tests {
         assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
     }
 
+    /// `rsa_doc()` with its EncryptedKey moved beside the EncryptedData as `Id="_ek"`, and
+    /// `key_info` (XML, `ds`/`xenc` prefixes in scope) as the EncryptedData's KeyInfo content.
+    fn with_sibling_key(key_info: &str) -> String {
+        let xml = edit_tree(&rsa_doc(), |doc| {
+            let key = find(doc, NS_XENC, "EncryptedKey").unwrap();
+            let copy = doc.clone();
+            let ea = encrypted_assertion(&copy);
+            graft(doc, ea, &copy, key);
+            let sibling = doc.children_named(ea, NS_XENC, "EncryptedKey").next().unwrap();
+            doc.element_mut(sibling).unwrap().set_attr("Id", "_ek");
+            doc.detach(key);
+        });
+        edit(&xml, "<ds:KeyInfo/>", &format!("<ds:KeyInfo>{key_info}</ds:KeyInfo>"))
+    }
+
+    const TO_SIBLING: &str =
+        r##"<ds:RetrievalMethod Type="http://www.w3.org/2001/04/xmlenc#EncryptedKey" URI="#_ek"/>"##;
+
     #[test]
-    fn decrypt_rejects_retrieval_method() {
-        let xml = edit(&rsa_doc(), "<ds:KeyInfo>", "<ds:KeyInfo><ds:RetrievalMethod URI=\"#k\"/>");
+    fn decrypt_follows_retrieval_method_to_a_sibling_encrypted_key() {
+        // SAML Core 2.2.4's shape.
+        let xml = with_sibling_key(TO_SIBLING);
+        assert_eq!(parse_doc(&xml).find_id("_ek").map(|k| parse_doc(&xml).is(k, NS_XENC, "EncryptedKey")), Some(true));
+        assert!(decrypt(&xml, &[rsa(1).private(), rsa(0).private()]).is_ok());
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method_other_than_a_pointer_to_a_sibling() {
+        let ty = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
+        for (what, retrieval) in [
+            ("external URI", format!(r#"<ds:RetrievalMethod Type="{ty}" URI="https://attacker.example/k.xml"/>"#)),
+            ("empty URI", format!(r#"<ds:RetrievalMethod Type="{ty}" URI=""/>"#)),
+            ("bare #", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#"/>"##)),
+            ("no URI", format!(r#"<ds:RetrievalMethod Type="{ty}"/>"#)),
+            ("unknown id", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#_nothing"/>"##)),
+            ("xpointer", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#xpointer(id('_ek'))"/>"##)),
+            ("the Response", format!(r##"<ds:RetrievalMethod Type="{ty}" URI="#_r"/>"##)),
+            (
+                "other type",
+                r##"<ds:RetrievalMethod Type="http://www.w3.org/2000/09/xmldsig#X509Data" URI="#_ek"/>"##.into(),
+            ),
+            ("no type", r##"<ds:RetrievalMethod URI="#_ek"/>"##.into()),
+            (
+                "transforms",
+                format!(
+                    r##"<ds:RetrievalMethod Type="{ty}" URI="#_ek"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#base64"/></ds:Transforms></ds:RetrievalMethod>"##
+                ),
+            ),
+            ("two", format!("{TO_SIBLING}{TO_SIBLING}")),
+        ] {
+            let xml = with_sibling_key(&retrieval);
+            assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure, "{what}");
+        }
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method_to_an_encrypted_key_that_is_not_a_sibling() {
+        // The target is the inline EncryptedKey (inside EncryptedData/KeyInfo), not a sibling.
+        let xml = edit(&rsa_doc(), "<xenc:EncryptedKey>", "<xenc:EncryptedKey Id=\"_ek\">");
+        let xml = edit(&xml, "<ds:KeyInfo><xenc:EncryptedKey", &format!("<ds:KeyInfo>{TO_SIBLING}<xenc:EncryptedKey"));
         assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+        // The target is an EncryptedKey outside the EncryptedAssertion (a child of the
+        // Response), while the sibling would decrypt.
+        let xml = edit_tree(&with_sibling_key(&TO_SIBLING.replace("#_ek", "#_out")), |doc| {
+            let copy = doc.clone();
+            graft(doc, copy.root(), &copy, copy.find_id("_ek").unwrap());
+            let outside = doc.children_named(doc.root(), NS_XENC, "EncryptedKey").next().unwrap();
+            doc.element_mut(outside).unwrap().set_attr("Id", "_out");
+        });
+        let doc = parse_doc(&xml);
+        assert_eq!(doc.find_id("_out").and_then(|k| doc.parent(k)), Some(doc.root()));
+        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+        assert!(decrypt(&xml.replace("#_out", "#_ek"), &[rsa(0).private()]).is_ok());
+    }
+
+    #[test]
+    fn decrypt_rejects_retrieval_method_inside_the_encrypted_key() {
+        let inner = edit(&rsa_doc(), "<ds:KeyInfo><ds:X509Data>", &format!("<ds:KeyInfo>{TO_SIBLING}<ds:X509Data>"));
+        assert_eq!(decrypt(&inner, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
+        let beside = with_sibling_key(TO_SIBLING);
+        let nested = edit(&beside, "<ds:X509Data>", &format!("{TO_SIBLING}<ds:X509Data>"));
+        assert_eq!(decrypt(&nested, &[rsa(0).private()]).unwrap_err(), EncError::Structure);
     }
 
     #[test]
@@ -215,20 +406,72 @@ mod tests {
         }
     }
 
-    #[test]
-    fn decrypt_does_not_take_rsa_key_value_alone_as_naming_a_key() {
-        // CEF 2.9 parity (its INVALID_…_missing_pubkey vector): KeyValue is not an identifier.
-        let xml = edit_tree(&rsa_doc(), |doc| {
+    /// `xml` whose naming KeyInfo holds only `ds:KeyValue` (built by `value`), no X509Data.
+    fn named_by_key_value(xml: &str, value: impl FnOnce(&mut Document, NodeId)) -> String {
+        edit_tree(xml, |doc| {
             let key_info = naming_key_info(doc);
             let x509_data = doc.first_child_named(key_info, NS_DS, "X509Data").unwrap();
             doc.detach(x509_data);
-            let rsa_key = rsa(0).key.rsa().unwrap();
             let key_value = doc.append(key_info, Node::Element(ds("KeyValue")));
-            let rsa_value = doc.append(key_value, Node::Element(ds("RSAKeyValue")));
-            append_text_element(doc, rsa_value, ds("Modulus"), encode_base64(&rsa_key.n().to_vec()));
-            append_text_element(doc, rsa_value, ds("Exponent"), encode_base64(&rsa_key.e().to_vec()));
-        });
-        assert_eq!(decrypt(&xml, &[rsa(0).private()]).unwrap_err(), EncError::KeyNotFound);
+            value(doc, key_value);
+        })
+    }
+
+    fn rsa_key_value(doc: &mut Document, key_value: NodeId, modulus: &[u8], exponent: &[u8]) {
+        let rsa_value = doc.append(key_value, Node::Element(ds("RSAKeyValue")));
+        append_text_element(doc, rsa_value, ds("Modulus"), encode_base64(modulus));
+        append_text_element(doc, rsa_value, ds("Exponent"), encode_base64(exponent));
+    }
+
+    fn ec_key_value(doc: &mut Document, key_value: NodeId, curve: &str, point: &[u8]) {
+        let dsig11 = |local| Element::new(Some(NS_DSIG11), Some("dsig11"), local);
+        let ec = doc.append(key_value, Node::Element(dsig11("ECKeyValue").with_ns(Some("dsig11"), NS_DSIG11)));
+        doc.append(ec, Node::Element(dsig11("NamedCurve").with_attr("URI", curve)));
+        append_text_element(doc, ec, dsig11("PublicKey"), encode_base64(point));
+    }
+
+    fn point(party: &Party) -> Vec<u8> {
+        let ec = party.key.ec_key().unwrap();
+        let mut ctx = BigNumContext::new().unwrap();
+        ec.public_key().to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut ctx).unwrap()
+    }
+
+    const P256_URI: &str = "urn:oid:1.2.840.10045.3.1.7";
+
+    #[test]
+    fn decrypt_identifies_key_by_rsa_key_value() {
+        // Issue 6 (the reference node's rsa-keyValues sample): RSAKeyValue names our key.
+        let ours = rsa(0).key.rsa().unwrap();
+        let (n, e) = (ours.n().to_vec(), ours.e().to_vec());
+        let xml = named_by_key_value(&rsa_doc(), |doc, kv| rsa_key_value(doc, kv, &n, &e));
+        let keys = [p256().private(), rsa(1).private(), rsa(0).private()];
+        assert!(decrypt(&xml, &keys).is_ok());
+        // A ds:CryptoBinary with a leading zero byte is the same integer.
+        let padded = [&[0u8][..], &n].concat();
+        let xml = named_by_key_value(&rsa_doc(), |doc, kv| rsa_key_value(doc, kv, &padded, &e));
+        assert!(decrypt(&xml, &keys).is_ok());
+    }
+
+    #[test]
+    fn decrypt_identifies_key_by_ec_key_value() {
+        let xml = named_by_key_value(&ec_doc(), |doc, kv| ec_key_value(doc, kv, P256_URI, &point(p256())));
+        let other = Party::ec(Nid::X9_62_PRIME256V1);
+        assert!(decrypt(&xml, &[rsa(0).private(), other.private(), p256().private()]).is_ok());
+    }
+
+    #[test]
+    fn decrypt_reports_key_not_found_when_key_value_is_not_ours() {
+        let theirs = rsa(1).key.rsa().unwrap();
+        let ours = rsa(0).key.rsa().unwrap();
+        for (n, e) in [(theirs.n().to_vec(), theirs.e().to_vec()), (ours.n().to_vec(), vec![0x01, 0x00, 0x03])] {
+            let xml = named_by_key_value(&rsa_doc(), |doc, kv| rsa_key_value(doc, kv, &n, &e));
+            assert_eq!(decrypt(&xml, &[rsa(0).private(), p256().private()]).unwrap_err(), EncError::KeyNotFound);
+        }
+        let other = Party::ec(Nid::X9_62_PRIME256V1);
+        for (curve, point) in [(P256_URI, point(&other)), ("urn:oid:1.3.132.0.34", point(p256()))] {
+            let xml = named_by_key_value(&ec_doc(), |doc, kv| ec_key_value(doc, kv, curve, &point));
+            assert_eq!(decrypt(&xml, &[rsa(0).private(), p256().private()]).unwrap_err(), EncError::KeyNotFound);
+        }
     }
 
     #[test]

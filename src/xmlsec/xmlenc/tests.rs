@@ -2,7 +2,7 @@
 //! made here, one test per refusal of the EncryptedData shape, GCM and key selection (the
 //! key-transport and key-agreement refusals are at the bottom of `keytransport.rs` and
 //! `agreement.rs`), and a property test that mutated documents never panic. Interop with the
-//! EU reference node is in `tests/interop_xmlenc.rs`.
+//! EU reference node is in `tests/integration/xmlenc_interop.rs`.
 
 use std::sync::OnceLock;
 

@@ -6,7 +6,8 @@ import re
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from decrypt_cryptography import OracleError, decrypt_document
+from decrypt_cryptography import NS as ORACLE_NS
+from decrypt_cryptography import OracleError, decrypt_document, parse_xml
 
 from .common import (
     AES128_CBC,
@@ -18,6 +19,7 @@ from .common import (
     KW_AES,
     KW_TRIPLEDES,
     MGF1,
+    NS_XENC,
     RSA_1_5,
     RSA_OAEP11,
     RSA_OAEP_MGF1P,
@@ -25,12 +27,13 @@ from .common import (
     Manifest,
     rel_xmlsec,
 )
-from .docs import ASSERTION_SELF_NS, assertion_xml, response_xml
+from .docs import ASSERTION_SELF_NS, assertion_xml, indent, response_xml
 from .encryption import (
     CURVE_OID,
     b64,
     check_xmlsec1_decrypt,
     check_xmlsec_decrypt,
+    ec_keyvalue,
     ecdh_keyinfo,
     ecdh_wrap,
     enc_response,
@@ -39,6 +42,8 @@ from .encryption import (
     gcm_encrypt,
     oaep_method,
     oaep_wrap,
+    rsa_keyvalue,
+    uncompressed_point,
     x509_keyinfo,
     xmlsec1_encrypt,
     xmlsec_encrypt,
@@ -55,6 +60,26 @@ BASE_XMLSEC128 = "enc/accept_rsaoaep_sha256_mgf1sha256_aes128gcm_xmlsec.xml"
 BASE_PRIM = "enc/accept_rsaoaep_sha256_mgf1sha256_aes256gcm_primitives.xml"
 BASE_ECDH = "enc/accept_ecdhes_p256_kwaes128_primitives.xml"
 BASE_ECDH256 = "enc/accept_ecdhes_p256_kwaes256_primitives.xml"
+BASE_KEYVALUE_RSA = "enc/accept_keyvalue_rsa_primitives.xml"
+BASE_KEYVALUE_EC = "enc/accept_keyvalue_ec_p256_primitives.xml"
+BASE_RETRIEVAL = "enc/accept_retrieval_method_sibling_primitives.xml"
+RETRIEVAL_TYPE = "http://www.w3.org/2001/04/xmlenc#EncryptedKey"
+
+
+def sha1_oaep(data: bytes) -> bool:
+    """What DecryptionInfo.sha1_oaep must say: the first EncryptedKey uses RSA-OAEP with SHA-1 as
+    digest or MGF1 hash, explicitly or by the XMLEnc 1.1 default (rsa-oaep-mgf1p: always)."""
+    root = parse_xml(data)
+    ek = next(root.iter(f"{{{NS_XENC}}}EncryptedKey"), None)
+    method = ek.find("xenc:EncryptionMethod", ORACLE_NS) if ek is not None else None
+    alg = method.get("Algorithm") if method is not None else None
+    if alg == RSA_OAEP_MGF1P:
+        return True
+    if alg != RSA_OAEP11:
+        return False
+    digest = method.find("ds:DigestMethod", ORACLE_NS)
+    mgf = method.find("xenc11:MGF", ORACLE_NS)
+    return (digest is None or digest.get("Algorithm") == DIGEST[1]) or (mgf is None or mgf.get("Algorithm") == MGF1[1])
 
 
 class EncEmitter:
@@ -87,9 +112,12 @@ class EncEmitter:
             bad = {k: v for k, v in check.items() if not v.startswith("ok") and k == "cryptography"}
             if bad or check["cryptography"] != "ok":
                 raise RuntimeError(f"{name}: independent decryption failed: {check}")
+        # Only for entries that decrypt: the Rust test checks the report on every decryption.
+        decrypts = plaintext is not None and not expect.startswith("enc.")
         self.manifest.add(
             file=rel_xmlsec(path), op="decrypt", keys=[key.key_rel], expect=expect,
             plaintext=pt_rel if expect == "ok" or plaintext is not None else None, options=options,
+            sha1_oaep=True if decrypts and sha1_oaep(data) else None,
             sibling=sibling, generator=generator, proves=proves, crosscheck=check, note=note,
         )
         return got
@@ -100,6 +128,8 @@ def generate(pki, manifest: Manifest, versions):
     _accept_libraries(e)
     _accept_primitives(e)
     _reject(e)
+    _key_value(e)
+    _retrieval_method(e)
 
 
 # --- accept: the libraries --------------------------------------------------------------------
@@ -117,16 +147,22 @@ def _accept_libraries(e):
                plaintext=plaintext, generator=v["python-xmlsec"],
                proves=f"xmlenc11#rsa-oaep (DigestMethod sha256, MGF mgf1sha256) + aes{bits}-gcm from libxmlsec1 "
                f"decrypts (rules 22-24); the plaintext Assertion {ns_note}.")
-    data = xmlsec_encrypt(enc_response(PT_SELF), sp, AES_GCM[256], oaep_method(RSA_OAEP11, digest=DIGEST[256]),
-                          data_bits=256)
-    e.emit("accept_rsaoaep_sha256_mgf1default_aes256gcm_xmlsec.xml", data, key=sp, expect="ok",
-           plaintext=decrypt_document(data, [sp.key]), generator=v["python-xmlsec"],
-           proves="xmlenc11#rsa-oaep with DigestMethod sha256 and no xenc11:MGF: the MGF defaults to MGF1-SHA1 "
-           "(XMLEnc 1.1 §5.5.2), an allowed pairing (attacks.md E4).")
-    data = xmlsec_encrypt(enc_response(PT_SELF), sp, AES_GCM[256],
-                          oaep_method(RSA_OAEP11, digest=DIGEST[1], mgf=MGF1[1]), data_bits=256)
-    _both_policies(e, "accept_rsaoaep_sha1_mgf1sha1_aes256gcm_xmlsec.xml", data, sp, v["python-xmlsec"],
-                   "xmlenc11#rsa-oaep with explicit sha1 digest and mgf1sha1 (as in some EU-node samples)")
+    # Issue 6: SHA-1 in the OAEP digest or the MGF1 hash, explicit or by the XMLEnc 1.1 defaults.
+    for name, method, what in (
+        ("accept_rsaoaep_sha1_default_params_aes256gcm_xmlsec.xml", oaep_method(RSA_OAEP11),
+         "xmlenc11#rsa-oaep with neither ds:DigestMethod nor xenc11:MGF: the XMLEnc 1.1 defaults SHA-1 and "
+         "MGF1-SHA1 (OpenSAML's default, which the EU reference node inherits)"),
+        ("accept_rsaoaep_sha1_mgf1sha1_explicit_aes256gcm_xmlsec.xml",
+         oaep_method(RSA_OAEP11, digest=DIGEST[1], mgf=MGF1[1]),
+         "xmlenc11#rsa-oaep with explicit sha1 digest and mgf1sha1 (as in the EU reference node's samples)"),
+        ("accept_rsaoaep_sha256_mgf1sha1_aes256gcm_xmlsec.xml",
+         oaep_method(RSA_OAEP11, digest=DIGEST[256], mgf=MGF1[1]),
+         "xmlenc11#rsa-oaep with sha256 digest and explicit mgf1sha1"),
+        ("accept_rsaoaep_sha256_mgf1default_aes256gcm_xmlsec.xml", oaep_method(RSA_OAEP11, digest=DIGEST[256]),
+         "xmlenc11#rsa-oaep with sha256 digest and no xenc11:MGF (MGF1-SHA1 by default, XMLEnc 1.1 §5.5.2)"),
+    ):
+        data = xmlsec_encrypt(enc_response(PT_SELF), sp, AES_GCM[256], method, data_bits=256)
+        _sha1_policies(e, name, data, sp, v["python-xmlsec"], what)
     for bits, pt in ((128, PT_CTX), (256, PT_SELF)):
         data = xmlsec1_encrypt(enc_response(pt), sp, AES_GCM[bits],
                                oaep_method(RSA_OAEP_MGF1P, digest=DIGEST[1]), data_bits=bits)
@@ -138,43 +174,54 @@ def _accept_libraries(e):
 def _mgf1p_policies(e, name, data, sp, generator, what, cli=False):
     """rsa-oaep-mgf1p is the legacy tolerance of eidas-spec §5.3: accepted by default (most production
     proxies, nodes <= 2.6, send it with a SHA-1 digest), refused when the policy turns it off (the SAML
-    layer does so for peers announcing protocol 1.4)."""
+    layer does so for peers announcing protocol 1.4). allow_sha1_oaep does not govern it."""
     plaintext = decrypt_document(data, [sp.key])
     e.emit(name, data, key=sp, expect="ok", plaintext=plaintext, generator=generator, cli=cli,
-           proves=f"{what}: decrypts under the default policy (legacy mgf1p tolerance, eidas-spec §5.3).")
+           proves=f"{what}: decrypts under the default policy (legacy mgf1p tolerance, eidas-spec §5.3) and is "
+           "reported as SHA-1 OAEP (its MGF1 is always SHA-1).")
     e.emit(name, data, key=sp, expect="enc.algorithm_forbidden", plaintext=plaintext, generator=generator,
            write=False, cli=cli, options={"allow_rsa_oaep_mgf1p": False},
            proves=f"{what}: refused when mgf1p is turned off (peers announcing protocol 1.4, CEF rule).")
-
-
-def _both_policies(e, name, data, sp, generator, what, cli=False):
-    plaintext = decrypt_document(data, [sp.key])
-    e.emit(name, data, key=sp, expect="enc.algorithm_forbidden", plaintext=plaintext, generator=generator, cli=cli,
-           proves=f"{what}: refused by default (SHA-256 minimum for the OAEP digest, rule 24).")
     e.emit(name, data, key=sp, expect="ok", plaintext=plaintext, generator=generator, write=False, cli=cli,
-           options={"allow_sha1_oaep_digest": True},
-           proves=f"{what}: decrypts when the legacy SHA-1 OAEP digest is allowed for the peer.")
+           options={"allow_sha1_oaep": False},
+           proves=f"{what}: still decrypts when SHA-1 xmlenc11#rsa-oaep is refused: mgf1p has its own switch.")
+
+
+def _sha1_policies(e, name, data, sp, generator, what, cli=False):
+    """Issue 6: SHA-1 OAEP parameters are accepted (and reported) by default, refusable per country."""
+    plaintext = decrypt_document(data, [sp.key])
+    e.emit(name, data, key=sp, expect="ok", plaintext=plaintext, generator=generator, cli=cli,
+           proves=f"{what}: decrypts under the default policy and is reported as SHA-1 OAEP (issue 6: OAEP does "
+           "not rest on collision resistance; the reference node and Sweden Connect accept it).")
+    e.emit(name, data, key=sp, expect="enc.algorithm_forbidden", plaintext=plaintext, generator=generator,
+           write=False, cli=cli, options={"allow_sha1_oaep": False},
+           proves=f"{what}: refused before any private-key operation where SHA-1 OAEP is refused for the peer.")
 
 
 # --- accept: hand-assembled -------------------------------------------------------------------
 
 
 def oaep_vector(pki, plaintext: bytes, *, data_bits=256, digest_bits=256, mgf_bits=256, label=None,
-                sibling_key=False, n_keys=1) -> bytes:
-    """Hand-assembled xmlenc11#rsa-oaep + AES-GCM EncryptedAssertion to sp-enc-rsa3072."""
+                sibling_key=False, n_keys=1, keyinfo=None, retrieval=None) -> bytes:
+    """Hand-assembled xmlenc11#rsa-oaep + AES-GCM EncryptedAssertion to sp-enc-rsa3072. The
+    EncryptedKey names the recipient by `keyinfo` (default: its certificate); with `retrieval`
+    (ds:RetrievalMethod XML) the key is a sibling that the EncryptedData's KeyInfo points to."""
     recipient = pki["sp-enc-rsa3072"]
     cek = os.urandom(data_bits // 8)
     blob = gcm_encrypt(cek, plaintext)
     method = oaep_method(RSA_OAEP11, digest=DIGEST[digest_bits], mgf=MGF1[mgf_bits], label=label)
+    keyinfo = keyinfo or x509_keyinfo(recipient.cert_b64)
+    sibling_key = sibling_key or retrieval is not None
     keys = [
-        encrypted_key(method, x509_keyinfo(recipient.cert_b64),
+        encrypted_key(method, keyinfo,
                       b64(oaep_wrap(recipient.cert.public_key(), cek, digest_bits, mgf_bits, label)),
                       attrs=f' Id="_ek{i + 1}"' + (f' Recipient="{SP_ENTITY}"' if sibling_key else ""),
                       decls=sibling_key, carried_name="cek-1" if sibling_key else None)
         for i in range(n_keys)
     ]
     if sibling_key:
-        ed = encrypted_data(AES_GCM[data_bits], "<ds:KeyName>cek-1</ds:KeyName>", b64(blob))
+        pointer = retrieval if retrieval is not None else "<ds:KeyName>cek-1</ds:KeyName>"
+        ed = encrypted_data(AES_GCM[data_bits], pointer, b64(blob))
         return enc_response(ed + "\n" + "\n".join(keys)).encode()
     return enc_response(encrypted_data(AES_GCM[data_bits], "\n".join(keys), b64(blob))).encode()
 
@@ -189,7 +236,7 @@ ECDH_PARAMS = {
 
 
 def ecdh_vector(recipient, plaintext: bytes, *, kw_bits: int, data_bits: int, params: str, kdf_bits=256,
-                kdf_uri=None, curve_override=None) -> bytes:
+                kdf_uri=None, curve_override=None, recipient_inner=None) -> bytes:
     """Hand-assembled ECDH-ES + ConcatKDF + AES-KW + AES-GCM EncryptedAssertion to `recipient`."""
     cek = os.urandom(data_bits // 8)
     algid, partyu, partyv = ECDH_PARAMS[params]
@@ -201,7 +248,7 @@ def ecdh_vector(recipient, plaintext: bytes, *, kw_bits: int, data_bits: int, pa
         curve_name = curve_override.name
     keyinfo = ecdh_keyinfo(curve_uri=CURVE_OID[curve_name], point=point, kdf_digest=kdf_uri or DIGEST[kdf_bits],
                            algid=algid, partyu=partyu, partyv=partyv,
-                           recipient_cert_b64=recipient.cert_b64)
+                           recipient_cert_b64=recipient.cert_b64, recipient_inner=recipient_inner)
     ek = encrypted_key(f'<xenc:EncryptionMethod Algorithm="{KW_AES[kw_bits]}"/>', keyinfo, b64(wrapped),
                        attrs=' Id="_ek1"')
     return enc_response(encrypted_data(AES_GCM[data_bits], ek, b64(gcm_encrypt(cek, plaintext)))).encode()
@@ -373,3 +420,95 @@ def _reject(e):
     e.emit("reject_three_encryptedkeys.xml", oaep_vector(pki, pt_self, n_keys=3), expect="enc.structure",
            proves="E8: three EncryptedKeys (all valid for our key) exceed the limit of one (two during rollover).",
            **common)
+
+
+# --- issue 6: the recipient named by KeyValue; RetrievalMethod to a sibling ------------------
+
+
+def _key_value(e):
+    """The recipient named by ds:KeyValue only: RSAKeyValue (key transport) and ECKeyValue in
+    RecipientKeyInfo (ECDH-ES), each with a sibling naming a public key that is not ours."""
+    pki, gen = e.pki, e.v["cryptography"]
+    sp, att = pki["sp-enc-rsa3072"], pki["attacker-rsa3072"]
+    ecp, idp_ec = pki["sp-enc-ec-p256"], pki["idp-ec-p256"]
+    pt = PT_SELF.encode()
+
+    keyinfo = "<ds:KeyInfo>\n" + indent(rsa_keyvalue(sp.cert.public_key()), 4) + "\n</ds:KeyInfo>"
+    e.emit("accept_keyvalue_rsa_primitives.xml", oaep_vector(pki, pt, keyinfo=keyinfo), key=sp, expect="ok",
+           plaintext=pt, generator=gen,
+           proves="Issue 6: the EncryptedKey names our RSA key by ds:KeyValue/ds:RSAKeyValue only (Modulus, "
+           "Exponent), as the EU reference node's rsa-keyValues sample does; matched against our public key "
+           "before any private-key operation.")
+    ours, theirs = (_modulus_b64(k) for k in (sp, att))
+    base = _read(BASE_KEYVALUE_RSA)
+    if base.count(ours) != 1:
+        raise RuntimeError("our modulus must appear once in the KeyValue vector")
+    e.emit("reject_keyvalue_rsa_other_key.xml", base.replace(ours, theirs, 1), key=sp, expect="enc.key_not_found",
+           sibling=BASE_KEYVALUE_RSA, generator=gen + "; Modulus replaced by attacker-rsa3072's",
+           proves="Issue 6: an RSAKeyValue whose modulus is none of our keys names no key: refused before any "
+           "private-key operation, and no other key is tried.")
+
+    point = uncompressed_point(ecp.cert.public_key())
+    inner = ec_keyvalue(CURVE_OID[ecp.key.curve.name], point)
+    data = ecdh_vector(ecp, pt, kw_bits=256, data_bits=256, params="empty", recipient_inner=inner)
+    e.emit("accept_keyvalue_ec_p256_primitives.xml", data, key=ecp, expect="ok", plaintext=pt, generator=gen,
+           proves="Issue 6: ECDH-ES (ConcatKDF sha256, params '00', kw-aes256) whose RecipientKeyInfo names our "
+           "P-256 key by ds:KeyValue/dsig11:ECKeyValue only (NamedCurve URI + uncompressed PublicKey).")
+    ours, theirs = (b64(uncompressed_point(k.cert.public_key())).encode() for k in (ecp, idp_ec))
+    base = _read(BASE_KEYVALUE_EC)
+    if base.count(ours) != 1:
+        raise RuntimeError("our point must appear once in the ECKeyValue vector")
+    e.emit("reject_keyvalue_ec_other_key.xml", base.replace(ours, theirs, 1), key=ecp, expect="enc.key_not_found",
+           sibling=BASE_KEYVALUE_EC, generator=gen + "; RecipientKeyInfo PublicKey replaced by idp-ec-p256's",
+           proves="Issue 6: an ECKeyValue whose point is none of our keys (another P-256 key) names no key.")
+
+
+def _modulus_b64(party) -> bytes:
+    n = party.cert.public_key().public_numbers().n
+    return b64(n.to_bytes((n.bit_length() + 7) // 8, "big")).encode()
+
+
+def _retrieval_method(e):
+    """SAML Core 2.2.4's shape: EncryptedData/ds:KeyInfo/ds:RetrievalMethod pointing to the sibling
+    EncryptedKey; every other RetrievalMethod is refused (attacks.md E8), one defect each."""
+    pki, gen = e.pki, e.v["cryptography"]
+    sp = pki["sp-enc-rsa3072"]
+    pt = PT_SELF.encode()
+    pointer = f'<ds:RetrievalMethod Type="{RETRIEVAL_TYPE}" URI="#_ek1"/>'
+    e.emit("accept_retrieval_method_sibling_primitives.xml", oaep_vector(pki, pt, retrieval=pointer), key=sp,
+           expect="ok", plaintext=pt, generator=gen,
+           proves="SAML Core 2.2.4 (issue 6): EncryptedData/ds:KeyInfo/ds:RetrievalMethod Type=…#EncryptedKey "
+           "URI=\"#_ek1\" points to the EncryptedKey beside the EncryptedData in the EncryptedAssertion: "
+           "followed as a same-document pointer to a sibling, nothing fetched.")
+    base = _read(BASE_RETRIEVAL)
+    if base.count(pointer.encode()) != 1:
+        raise RuntimeError("the RetrievalMethod must appear once")
+
+    def edited(new_pointer: str) -> bytes:
+        return base.replace(pointer.encode(), new_pointer.encode(), 1)
+
+    common = {"key": sp, "sibling": BASE_RETRIEVAL, "expect": "enc.structure"}
+    transforms = ('><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+                  "</ds:Transforms></ds:RetrievalMethod>")
+    for name, new_pointer, what, libxmlsec in (
+        ("external_uri", pointer.replace("#_ek1", "https://proxy.test.example.de/keys/ek1.xml"),
+         "an external URI (refused and never fetched)", False),
+        ("empty_uri", pointer.replace("#_ek1", ""), "an empty URI (the whole document)", True),
+        ("other_type", pointer.replace(RETRIEVAL_TYPE, "http://www.w3.org/2000/09/xmldsig#X509Data"),
+         "Type …xmldsig#X509Data instead of …xmlenc#EncryptedKey", True),
+        ("with_transforms", pointer.replace("/>", transforms),
+         "a ds:Transforms child (even a harmless exc-c14n)", True),
+    ):
+        e.emit(f"reject_retrieval_method_{name}.xml", edited(new_pointer),
+               generator=gen + "; RetrievalMethod edited", libxmlsec=libxmlsec,
+               proves=f"attacks.md E8: a RetrievalMethod with {what} is refused; the sibling EncryptedKey is "
+               "still there and decryptable.", **common)
+    # The same EncryptedKey (Id _ek2) copied outside the EncryptedAssertion, as a Response child.
+    m = re.search(rb'<xenc:EncryptedKey [^>]*Id="_ek1".*?</xenc:EncryptedKey>', base, re.S)
+    outside = m.group(0).replace(b'Id="_ek1"', b'Id="_ek2"', 1)
+    data = edited(pointer.replace("#_ek1", "#_ek2")).replace(
+        b"</saml2:EncryptedAssertion>", b"</saml2:EncryptedAssertion>\n    " + outside, 1)
+    e.emit("reject_retrieval_method_target_not_sibling.xml", data,
+           generator=gen + "; EncryptedKey copied outside the EncryptedAssertion, RetrievalMethod pointed at it",
+           proves="attacks.md E8: a RetrievalMethod pointing to an EncryptedKey outside the EncryptedAssertion "
+           "(not a sibling of the EncryptedData) is refused, although the sibling would decrypt.", **common)

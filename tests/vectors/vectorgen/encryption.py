@@ -1,9 +1,10 @@
 """EncryptedAssertion makers: python-xmlsec, the xmlsec1 CLI, and hand assembly from primitives.
 
 The hand-assembled path (pyca/cryptography) covers what the libraries do not emit: an
-EncryptedKey placed as a sibling of EncryptedData, OAEP with SHA-384/MGF1-SHA512 and a label,
-and ECDH-ES + ConcatKDF (with the leading padding-bit-count byte on every hexBinary parameter,
-eidas-spec.md fact 26) + AES key wrap.
+EncryptedKey placed as a sibling of EncryptedData (named by ds:KeyName or by a
+ds:RetrievalMethod), a recipient named by ds:KeyValue (RSAKeyValue, ECKeyValue), OAEP with
+SHA-384/MGF1-SHA512 and a label, and ECDH-ES + ConcatKDF (with the leading padding-bit-count
+byte on every hexBinary parameter, eidas-spec.md fact 26) + AES key wrap.
 """
 
 import base64
@@ -75,6 +76,36 @@ def x509_keyinfo(cert_b64: str) -> str:
     )
 
 
+def unsigned_b64(n: int) -> str:
+    """An XMLDSig CryptoBinary: the big-endian bytes of `n` without leading zeros, in base64."""
+    return b64(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+
+def rsa_keyvalue(public_key) -> str:
+    """ds:KeyValue/ds:RSAKeyValue of an RSA public key (XMLDSig §4.5.2.2)."""
+    nums = public_key.public_numbers()
+    return (
+        "<ds:KeyValue>\n    <ds:RSAKeyValue>\n"
+        f"        <ds:Modulus>{unsigned_b64(nums.n)}</ds:Modulus>\n"
+        f"        <ds:Exponent>{unsigned_b64(nums.e)}</ds:Exponent>\n"
+        "    </ds:RSAKeyValue>\n</ds:KeyValue>"
+    )
+
+
+def ec_keyvalue(curve_uri: str, point: bytes) -> str:
+    """ds:KeyValue/dsig11:ECKeyValue: NamedCurve URI and the uncompressed point (XMLDSig 1.1 §4.5.2.3)."""
+    return (
+        f'<ds:KeyValue>\n    <dsig11:ECKeyValue xmlns:dsig11="{NS_DSIG11}">\n'
+        f'        <dsig11:NamedCurve URI="{curve_uri}"/>\n'
+        f"        <dsig11:PublicKey>{b64(point)}</dsig11:PublicKey>\n"
+        "    </dsig11:ECKeyValue>\n</ds:KeyValue>"
+    )
+
+
+def uncompressed_point(public_key) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+
+
 def encrypted_key(method: str, keyinfo: str, cipher_b64: str, *, attrs: str = "", decls: bool = False,
                   carried_name: str | None = None) -> str:
     head = f"<xenc:EncryptedKey{' ' + XENC_DECLS if decls else ''}{attrs}>"
@@ -86,7 +117,13 @@ def encrypted_key(method: str, keyinfo: str, cipher_b64: str, *, attrs: str = ""
 
 
 def ecdh_keyinfo(*, curve_uri: str, point: bytes, kdf_digest: str, algid: str, partyu: str, partyv: str,
-                 recipient_cert_b64: str) -> str:
+                 recipient_cert_b64: str, recipient_inner: str | None = None) -> str:
+    """The EncryptedKey's KeyInfo for ECDH-ES; RecipientKeyInfo holds the certificate unless
+    `recipient_inner` (e.g. a ds:KeyValue) is given."""
+    if recipient_inner is None:
+        recipient_inner = f"""<ds:X509Data>
+    <ds:X509Certificate>{recipient_cert_b64}</ds:X509Certificate>
+</ds:X509Data>"""
     return f"""<ds:KeyInfo>
     <xenc:AgreementMethod Algorithm="{ECDH_ES}">
         <xenc11:KeyDerivationMethod xmlns:xenc11="{NS_XENC11}" Algorithm="{CONCAT_KDF}">
@@ -103,9 +140,7 @@ def ecdh_keyinfo(*, curve_uri: str, point: bytes, kdf_digest: str, algid: str, p
             </ds:KeyValue>
         </xenc:OriginatorKeyInfo>
         <xenc:RecipientKeyInfo>
-            <ds:X509Data>
-                <ds:X509Certificate>{recipient_cert_b64}</ds:X509Certificate>
-            </ds:X509Data>
+{indent(recipient_inner, 12)}
         </xenc:RecipientKeyInfo>
     </xenc:AgreementMethod>
 </ds:KeyInfo>"""
@@ -204,6 +239,8 @@ def check_xmlsec_decrypt(data: bytes, key_path) -> str:
         root = parse(data)
         manager = xmlsec.KeysManager()
         manager.add_key(xmlsec.Key.from_file(str(key_path), xmlsec.KeyFormat.PEM))
+        # Id on xenc elements is an ID (for a RetrievalMethod "#id").
+        xmlsec.tree.add_ids(root, ["Id"])
         ctx = xmlsec.EncryptionContext(manager)
         ed = root.find(".//xenc:EncryptedData", NS)
         result = ctx.decrypt(ed)

@@ -57,8 +57,12 @@ Quirks found while generating (they matter when you read the vectors):
   vectors and on the EU reference node's own samples (`../shared/interop/responses/encrypted/`, relative to
   the repository root), which `../oracles/decrypt_cryptography.py` decrypts (all four ECDH samples, P-256 and brainpoolP256r1). So the
   ECDH-ES vectors are checked against the oracle that agrees with the EU node.
-- libxmlsec1 does not look for an EncryptedKey that is a sibling of EncryptedData (no RetrievalMethod here,
-  on purpose), so `python-xmlsec: failed` is expected for the `…sibling…` and `…oaepparams…` vectors.
+- libxmlsec1 does not look for an EncryptedKey that is a sibling of EncryptedData unless a RetrievalMethod
+  points to it, so `python-xmlsec: failed` is expected for the `…sibling…` and `…oaepparams…` vectors
+  (ds:KeyName only), while it follows the `…retrieval_method…` ones (the cross-check registers `Id` as an ID).
+- libxmlsec1 does not select the private key by `ds:KeyValue`: it decrypts the RSA `…keyvalue…` vectors with
+  the one key it holds, also `reject_keyvalue_rsa_other_key.xml` (a recipient that checks the named key
+  refuses it), and fails on the ECDH-ES ones as on every ECDH-ES vector.
 
 ## manifest.json
 
@@ -73,8 +77,9 @@ A JSON array. Paths in `file` and `plaintext` are relative to `tests/vectors/xml
 | `keys` | decrypt: our private key(s) |
 | `element` | verify: `root` = the document element; `assertion` = the first `saml2:Assertion` in document order (the document element when it is one) |
 | `expect` | `ok` or the exact error code (below) |
-| `options` | a non-default policy for this entry: `{{"min_rsa_bits": 2048}}`, `{{"allow_sha1_oaep_digest": true}}`. The same file may appear twice: once with the default policy, once with the option |
-| `plaintext` | decrypt: the exact expected plaintext bytes |
+| `options` | a non-default policy for this entry: `{{"min_rsa_bits": 2048}}`, `{{"allow_sha1_oaep": false}}`, `{{"allow_rsa_oaep_mgf1p": false}}`. The same file may appear several times: once with the default policy, once per option |
+| `plaintext` | decrypt: the exact expected plaintext bytes (every entry that decrypts has one) |
+| `sha1_oaep` | decrypt: `true` when the decryption must report SHA-1 OAEP parameters (digest or MGF1, explicit or by default; every `rsa-oaep-mgf1p`); absent = must report `false` |
 | `expect_text` | values that must be read from the verified element (`NameID` = the concatenation of all its text nodes) |
 | `generated` | the input is made at test time from `file`: insert `filler` before `insert_before` until the document has at least `min_total_bytes` bytes (`xml.too_large`; not committed because of its size) |
 | `sibling` | the accept vector this reject vector is a one-defect mutation of |
@@ -113,7 +118,9 @@ operation; every cryptographic failure is `enc.decryption_failed`.
 - Metadata: an `md:EntityDescriptor ID="_md1"` with the Signature as first child (URI `""` or `#_md1`).
 - Encryption: the same Response, unsigned, with `saml2:EncryptedAssertion/xenc:EncryptedData
   Type="…#Element"`; the EncryptedKey names our certificate in `ds:KeyInfo/ds:X509Data` (ECDH-ES:
-  `RecipientKeyInfo`), and the plaintext is one `saml2:Assertion`.
+  `RecipientKeyInfo`), and the plaintext is one `saml2:Assertion`. The `…keyvalue…` vectors name it by
+  `ds:KeyValue` instead; the `…retrieval_method…` ones put the EncryptedKey beside the EncryptedData, pointed
+  to by `ds:RetrievalMethod` (SAML Core 2.2.4).
 
 ## Oracles for live round trips (`tests/oracles/`)
 
@@ -155,6 +162,8 @@ def write(manifest, versions):
             expect += " (generated input)"
         if m.get("element") == "assertion":
             expect += " (element: assertion)"
+        if m.get("sha1_oaep"):
+            expect += " (reports sha1_oaep)"
         rows[m["op"]].append(
             f"| `{m['file']}` | {expect} | {_cell(m['generator'])} | {_cell(m['proves'])} |"
         )
