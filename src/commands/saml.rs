@@ -82,27 +82,34 @@ pub struct AuthnRequestArgs {
 pub struct ResponseCheckArgs {
     /// The captured Response: XML or base64 as posted; `-` for standard input.
     pub file: PathBuf,
+    /// Our configuration: our entityID, ACS, country and keys, and the `[[countries]]` entry of
+    /// `--country` (trust anchors and per-country settings). Flags given too take precedence
+    /// (`--trust`, `--key`, `--entity-id`, `--acs`) or add to it (the `--require-…`,
+    /// `--insecure-…` and `--refuse-…` switches).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// The proxy service's metadata.
     #[arg(long)]
     pub metadata: PathBuf,
-    /// Its country's metadata trust anchor (PEM); repeat for several.
-    #[arg(long = "trust", required = true)]
+    /// Its country's metadata trust anchor (PEM); repeat for several. Required without `--config`.
+    #[arg(long = "trust")]
     pub trust: Vec<PathBuf>,
-    /// Our decryption key (PEM); repeat for several.
-    #[arg(long = "key", required = true)]
+    /// Our decryption key (PEM); repeat for several. Required without `--config`.
+    #[arg(long = "key")]
     pub keys: Vec<PathBuf>,
-    /// Our entityID (the expected Audience).
+    /// Our entityID (the expected Audience). Required without `--config`.
     #[arg(long)]
-    pub entity_id: String,
-    /// Our ACS URL (the expected Destination and Recipient).
+    pub entity_id: Option<String>,
+    /// Our ACS URL (the expected Destination and Recipient). Required without `--config`.
     #[arg(long)]
-    pub acs: String,
+    pub acs: Option<String>,
     /// The country the request went to.
     #[arg(long)]
     pub country: String,
-    /// Our country (`connector.country`): the destination every PersonIdentifier `CC/DD/…` must name.
-    #[arg(long, default_value = "FR")]
-    pub our_country: String,
+    /// Our country (`connector.country`): the destination every PersonIdentifier `CC/DD/…` must
+    /// name (default: the configuration's, else FR).
+    #[arg(long)]
+    pub our_country: Option<String>,
     /// The ID of the request this Response answers.
     #[arg(long)]
     pub in_response_to: String,
@@ -115,15 +122,16 @@ pub struct ResponseCheckArgs {
     /// The NameID format that was requested.
     #[arg(long, default_value = "unspecified", value_parser = ["persistent", "transient", "unspecified"])]
     pub name_id_format: String,
-    /// Require a signed Assertion (per-country setting).
+    /// Require a signed Assertion (per-country setting `require_signed_assertion`).
     #[arg(long)]
     pub require_signed_assertion: bool,
     /// INSECURE: accept a metadata trust anchor or a published signing certificate outside its
-    /// validity period (per-country relaxation; reported in `--explain`).
+    /// validity period (per-country setting `insecure_ignore_certificate_validity`; reported in
+    /// `--explain`).
     #[arg(long)]
     pub insecure_ignore_certificate_validity: bool,
-    /// Refuse SHA-1 as the `xmlenc11#rsa-oaep` digest or MGF1 hash (per-country setting;
-    /// accepted by default, each use shows as `"sha1_oaep": true`).
+    /// Refuse SHA-1 as the `xmlenc11#rsa-oaep` digest or MGF1 hash (per-country setting
+    /// `allow_sha1_oaep = false`; accepted by default, each use shows as `"sha1_oaep": true`).
     #[arg(long)]
     pub refuse_sha1_oaep: bool,
     /// Judge times as of this instant (RFC 3339; default now).
@@ -167,13 +175,12 @@ fn load_config(path: &Path) -> Result<Config, CommandError> {
 /// The single proxy service of a metadata file (or the one of `country` in an aggregate).
 fn proxy_metadata(
     path: &Path,
-    trust: &[PathBuf],
+    anchors: &[TrustedCert],
     now: OffsetDateTime,
     country: Option<CountryCode>,
     opts: &MetadataOptions,
 ) -> Result<ProxyServiceMetadata, CommandError> {
-    let anchors = trust_anchors(trust)?;
-    let mut entities = parse_proxy_metadata(&read_file(path)?, &anchors, now, opts)
+    let mut entities = parse_proxy_metadata(&read_file(path)?, anchors, now, opts)
         .map_err(|e| fail(e.cause_code().unwrap_or(e.code()), e.to_string()))?;
     if entities.len() > 1 {
         let Some(country) = country else {
@@ -236,7 +243,7 @@ pub fn metadata_verify(args: &MetadataVerifyArgs) -> Result<String, CommandError
 pub fn authn_request(args: &AuthnRequestArgs) -> Result<String, CommandError> {
     let cfg = load_config(&args.config)?;
     let now = instant(args.now.as_deref())?;
-    let md = proxy_metadata(&args.metadata, &args.trust, now, None, &MetadataOptions::default())?;
+    let md = proxy_metadata(&args.metadata, &trust_anchors(&args.trust)?, now, None, &MetadataOptions::default())?;
     let sso = md
         .sso_post_url
         .clone()
@@ -331,13 +338,39 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
     let now = instant(args.now.as_deref())?;
     let country =
         CountryCode::parse(&args.country).ok_or_else(|| fail("usage.country", "two upper-case letters, e.g. ES"))?;
-    let our_country = CountryCode::parse(&args.our_country)
-        .ok_or_else(|| fail("usage.our_country", "two upper-case letters, e.g. FR"))?;
+    let cfg = args.config.as_deref().map(load_config).transpose()?;
+    let entry = cfg.as_ref().and_then(|c| c.country(country));
+    let our_country = match (&args.our_country, &cfg) {
+        (Some(c), _) => {
+            CountryCode::parse(c).ok_or_else(|| fail("usage.our_country", "two upper-case letters, e.g. FR"))?
+        }
+        (None, Some(cfg)) => cfg.country,
+        (None, None) => CountryCode::parse("FR").ok_or_else(|| fail("usage.our_country", "FR"))?,
+    };
+    let anchors = match (args.trust.is_empty(), entry) {
+        (false, _) => trust_anchors(&args.trust)?,
+        (true, Some(e)) => e.trust.clone(),
+        (true, None) => return Err(fail("usage.trust", "pass --trust, or --config with a [[countries]] entry")),
+    };
+    // The per-country settings: the configuration's, tightened or relaxed by the switches.
+    let settings = entry.map(|e| &e.settings);
+    let require_signed_assertion =
+        args.require_signed_assertion || settings.is_some_and(|s| s.require_signed_assertion);
+    let ignore_validity =
+        args.insecure_ignore_certificate_validity || settings.is_some_and(|s| s.insecure_ignore_certificate_validity);
+    let allow_sha1_oaep = !args.refuse_sha1_oaep && settings.is_none_or(|s| s.allow_sha1_oaep);
+    let clock_skew = settings.map_or(time::Duration::seconds(60), |s| {
+        time::Duration::seconds(i64::try_from(s.clock_skew_secs).unwrap_or(60))
+    });
+    if ignore_validity {
+        eprintln!("warning: certificate validity is not enforced for {country} (insecure_ignore_certificate_validity)");
+    }
     let opts = MetadataOptions {
-        insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
+        insecure_ignore_certificate_validity: ignore_validity,
+        clock_skew,
         ..MetadataOptions::default()
     };
-    let md = proxy_metadata(&args.metadata, &args.trust, now, Some(country), &opts);
+    let md = proxy_metadata(&args.metadata, &anchors, now, Some(country), &opts);
     trace.push(CheckResult {
         check: METADATA_CHECK,
         passed: md.is_ok(),
@@ -350,13 +383,25 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         },
     });
     let md = md?;
-    let keys: Vec<PrivateKey> = args
+    let owned_keys: Vec<PrivateKey> = args
         .keys
         .iter()
         .map(|p| {
             PrivateKey::from_pem(&read_file(p)?, None).map_err(|e| fail(e.code(), format!("{}: {e}", p.display())))
         })
         .collect::<Result<_, _>>()?;
+    let keys: &[PrivateKey] = match (&cfg, owned_keys.is_empty()) {
+        (Some(cfg), true) => &cfg.decryption_keys,
+        (None, true) => return Err(fail("usage.key", "pass --key, or --config")),
+        (_, false) => &owned_keys,
+    };
+    let from_config = |flag: &Option<String>, pick: fn(&Config) -> &str, name: &str| match (flag, &cfg) {
+        (Some(v), _) => Ok(v.clone()),
+        (None, Some(c)) => Ok(pick(c).to_owned()),
+        (None, None) => Err(fail(&format!("usage.{name}"), format!("pass --{name}, or --config"))),
+    };
+    let entity_id = from_config(&args.entity_id, |c| &c.settings.connector.entity_id, "entity-id")?;
+    let acs_url = from_config(&args.acs, |c| &c.settings.connector.acs_url, "acs")?;
     let loa = LevelOfAssurance::from_name(&args.loa).ok_or_else(|| fail("usage.loa", "substantial or high"))?;
     let pending = PendingRequest {
         id: args.in_response_to.clone(),
@@ -377,19 +422,19 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         signing_certs: md.signing_keys(),
         levels_of_assurance: md.levels_of_assurance.clone(),
         highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
-        require_signed_assertion: args.require_signed_assertion,
-        insecure_ignore_certificate_validity: args.insecure_ignore_certificate_validity,
-        allow_sha1_oaep: !args.refuse_sha1_oaep,
+        require_signed_assertion,
+        insecure_ignore_certificate_validity: ignore_validity,
+        allow_sha1_oaep,
     };
-    let policy = ResponsePolicy::default();
+    let policy = ResponsePolicy { clock_skew, ..ResponsePolicy::default() };
     let ctx = ResponseContext {
         now,
-        entity_id: &args.entity_id,
-        acs_url: &args.acs,
+        entity_id: &entity_id,
+        acs_url: &acs_url,
         our_country,
         pending: &pending,
         peer: &peer,
-        decryption_keys: &keys,
+        decryption_keys: keys,
         policy: &policy,
     };
     let message = read_input(&args.file)?;

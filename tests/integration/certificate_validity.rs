@@ -137,3 +137,84 @@ fn response_check_explains_a_refused_and_a_relaxed_trust_anchor() {
     assert!(err.contains("RELAXED  metadata.trust_anchor"), "{err}");
     assert!(err.contains("pass  response.signing_certificate"), "{err}");
 }
+
+/// `docker/config.toml` with its paths made absolute and a `[[countries]]` entry for ES.
+fn config_with_country(country_toml: &str) -> crate::support::TempFile {
+    let reference = std::fs::read_to_string(repo_file("docker/config.toml")).unwrap();
+    let certs = repo_file("certs").to_string_lossy().into_owned();
+    let text = format!("{}\n{country_toml}\n", reference.replace("\"../certs/", &format!("\"{certs}/")));
+    crate::support::TempFile::new("config.toml", text.as_bytes())
+}
+
+fn check_with_config(config: &str, extra: &[&str]) -> (i32, String, String) {
+    let (md, key, vector) = (
+        path("tests/vectors/saml/proxy-metadata.xml"),
+        path("certs/test-pki/sp-enc-rsa3072.key.pem"),
+        path("tests/vectors/saml/accept_success.xml"),
+    );
+    let request_id = load("manifest.json")
+        .into_iter()
+        .find(|v| v["file"] == "accept_success.xml")
+        .and_then(|v| v["context"]["in_response_to"].as_str().map(str::to_owned))
+        .unwrap();
+    let mut args = vec![
+        "response",
+        "check",
+        &vector,
+        "--config",
+        config,
+        "--metadata",
+        &md,
+        "--key",
+        &key,
+        "--entity-id",
+        "https://connector.example.fr/eidas/metadata",
+        "--acs",
+        "https://connector.example.fr/eidas/acs",
+        "--country",
+        "ES",
+        "--in-response-to",
+        &request_id,
+        "--loa",
+        "substantial",
+        "--now",
+        NOW,
+        "--explain",
+    ];
+    args.extend_from_slice(extra);
+    run_cli(&args)
+}
+
+fn es_entry(anchor: &str, settings: &str) -> String {
+    format!(
+        "[[countries]]\ncode = \"ES\"\nmetadata_url = \"https://eidas.example.es/EidasNode/ServiceMetadata\"\ntrust = [\"{}\"]\n{settings}\n",
+        path(anchor)
+    )
+}
+
+#[test]
+fn response_check_takes_the_trust_anchor_and_its_relaxation_from_the_country_entry_of_the_configuration() {
+    let expired = "certs/test-pki/idp-metadata-signer-expired.crt.pem";
+    let strict = config_with_country(&es_entry(expired, ""));
+    let (code, _, err) = check_with_config(strict.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error: metadata.trust_anchor_expired"), "{err}");
+
+    let relaxed = config_with_country(&es_entry(expired, "insecure_ignore_certificate_validity = true"));
+    let (code, out, err) = check_with_config(relaxed.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"authenticated\""), "{out}");
+    assert!(err.contains("RELAXED  metadata.trust_anchor"), "{err}");
+}
+
+#[test]
+fn response_check_applies_require_signed_assertion_from_the_country_entry_of_the_configuration() {
+    let anchor = "certs/test-pki/idp-metadata-signer.crt.pem";
+    let plain = config_with_country(&es_entry(anchor, ""));
+    let (code, _, err) = check_with_config(plain.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let strict = config_with_country(&es_entry(anchor, "require_signed_assertion = true"));
+    let (code, _, err) = check_with_config(strict.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error: saml.assertion_sig_missing"), "{err}");
+}
