@@ -10,9 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::saml_vectors::{load, run};
-use crate::support::{repo_file, run as run_cli};
-
-const NOW: &str = "2026-11-25T10:00:30Z";
+use crate::support::{repo_file, response_check, run as run_cli, VECTOR_NOW as NOW};
 
 fn path(rel: &str) -> String {
     repo_file(rel).to_string_lossy().into_owned()
@@ -84,43 +82,8 @@ fn metadata_verified_by_an_expired_trust_anchor_is_accepted_and_reported_when_re
 }
 
 fn check_with_anchor(anchor: &str, extra: &[&str]) -> (i32, String, String) {
-    let (md, trust, key, vector) = (
-        path("tests/vectors/saml/proxy-metadata.xml"),
-        path(anchor),
-        path("certs/test-pki/sp-enc-rsa3072.key.pem"),
-        path("tests/vectors/saml/accept_success.xml"),
-    );
-    let request_id = load("manifest.json")
-        .into_iter()
-        .find(|v| v["file"] == "accept_success.xml")
-        .and_then(|v| v["context"]["in_response_to"].as_str().map(str::to_owned))
-        .unwrap();
-    let mut args = vec![
-        "response",
-        "check",
-        &vector,
-        "--metadata",
-        &md,
-        "--trust",
-        &trust,
-        "--key",
-        &key,
-        "--entity-id",
-        "https://connector.example.fr/eidas/metadata",
-        "--acs",
-        "https://connector.example.fr/eidas/acs",
-        "--country",
-        "ES",
-        "--in-response-to",
-        &request_id,
-        "--loa",
-        "substantial",
-        "--now",
-        NOW,
-        "--explain",
-    ];
-    args.extend_from_slice(extra);
-    run_cli(&args)
+    let vector = path("tests/vectors/saml/accept_success.xml");
+    response_check(&vector, Some(anchor), &[&["--explain"], extra].concat())
 }
 
 #[test]
@@ -147,42 +110,8 @@ fn config_with_country(country_toml: &str) -> crate::support::TempFile {
 }
 
 fn check_with_config(config: &str, extra: &[&str]) -> (i32, String, String) {
-    let (md, key, vector) = (
-        path("tests/vectors/saml/proxy-metadata.xml"),
-        path("certs/test-pki/sp-enc-rsa3072.key.pem"),
-        path("tests/vectors/saml/accept_success.xml"),
-    );
-    let request_id = load("manifest.json")
-        .into_iter()
-        .find(|v| v["file"] == "accept_success.xml")
-        .and_then(|v| v["context"]["in_response_to"].as_str().map(str::to_owned))
-        .unwrap();
-    let mut args = vec![
-        "response",
-        "check",
-        &vector,
-        "--config",
-        config,
-        "--metadata",
-        &md,
-        "--key",
-        &key,
-        "--entity-id",
-        "https://connector.example.fr/eidas/metadata",
-        "--acs",
-        "https://connector.example.fr/eidas/acs",
-        "--country",
-        "ES",
-        "--in-response-to",
-        &request_id,
-        "--loa",
-        "substantial",
-        "--now",
-        NOW,
-        "--explain",
-    ];
-    args.extend_from_slice(extra);
-    run_cli(&args)
+    let vector = path("tests/vectors/saml/accept_success.xml");
+    response_check(&vector, None, &[&["--config", config, "--explain"], extra].concat())
 }
 
 fn es_entry(anchor: &str, settings: &str) -> String {

@@ -3,47 +3,17 @@
 
 use eidas_connector::xmlsec::keys::SignatureAlgorithm;
 
-use crate::support::{oracle, python, repo_file, run, TempFile};
+use crate::support::{oracle, python, repo_file, response_check, run, TempFile, VECTOR_NOW};
 
 fn path(rel: &str) -> String {
     repo_file(rel).to_string_lossy().into_owned()
 }
 
-const NOW: &str = "2026-11-25T10:00:30Z";
-const REQUEST_ID: &str = "_req3c239fe7ceee689c37c54495235d7d8338c8dd42ac57dee66286bae455ecdd01";
+const NOW: &str = VECTOR_NOW;
+const TRUST: &str = "certs/test-pki/idp-metadata-signer.crt.pem";
 
 fn check(file: &str, extra: &[&str]) -> (i32, String, String) {
-    let (md, trust, key) = (
-        path("tests/vectors/saml/proxy-metadata.xml"),
-        path("certs/test-pki/idp-metadata-signer.crt.pem"),
-        path("certs/test-pki/sp-enc-rsa3072.key.pem"),
-    );
-    let vector = path(&format!("tests/vectors/saml/{file}"));
-    let mut args = vec![
-        "response",
-        "check",
-        &vector,
-        "--metadata",
-        &md,
-        "--trust",
-        &trust,
-        "--key",
-        &key,
-        "--entity-id",
-        "https://connector.example.fr/eidas/metadata",
-        "--acs",
-        "https://connector.example.fr/eidas/acs",
-        "--country",
-        "ES",
-        "--in-response-to",
-        REQUEST_ID,
-        "--loa",
-        "substantial",
-        "--now",
-        NOW,
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    response_check(&path(&format!("tests/vectors/saml/{file}")), Some(TRUST), extra)
 }
 
 #[test]

@@ -9,9 +9,7 @@ use openssl::encrypt::{Decrypter, Encrypter};
 use openssl::hash::MessageDigest;
 use openssl::rsa::Padding;
 
-use crate::support::{oracle, python, repo_file, run, TempFile};
-
-const REQUEST_ID: &str = "_req3c239fe7ceee689c37c54495235d7d8338c8dd42ac57dee66286bae455ecdd01";
+use crate::support::{oracle, python, repo_file, response_check, TempFile};
 
 fn path(rel: &str) -> String {
     repo_file(rel).to_string_lossy().into_owned()
@@ -19,36 +17,7 @@ fn path(rel: &str) -> String {
 
 /// `response check` of the Response at `file` in the context of the SAML vectors.
 fn check(file: &str, extra: &[&str]) -> (i32, String, String) {
-    let (md, trust, key) = (
-        path("tests/vectors/saml/proxy-metadata.xml"),
-        path("certs/test-pki/idp-metadata-signer.crt.pem"),
-        path("certs/test-pki/sp-enc-rsa3072.key.pem"),
-    );
-    let mut args = vec![
-        "response",
-        "check",
-        file,
-        "--metadata",
-        &md,
-        "--trust",
-        &trust,
-        "--key",
-        &key,
-        "--entity-id",
-        "https://connector.example.fr/eidas/metadata",
-        "--acs",
-        "https://connector.example.fr/eidas/acs",
-        "--country",
-        "ES",
-        "--in-response-to",
-        REQUEST_ID,
-        "--loa",
-        "substantial",
-        "--now",
-        "2026-11-25T10:00:30Z",
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    response_check(file, Some("certs/test-pki/idp-metadata-signer.crt.pem"), extra)
 }
 
 fn sha1_oaep_reported(out: &str) -> Option<bool> {

@@ -106,3 +106,37 @@ impl Drop for TempFile {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// The instant and the request id of the SAML Response vectors (`tests/vectors/saml/`).
+pub const VECTOR_NOW: &str = "2026-11-25T10:00:30Z";
+/// The `InResponseTo` of the SAML Response vectors.
+pub const VECTOR_REQUEST_ID: &str = "_req3c239fe7ceee689c37c54495235d7d8338c8dd42ac57dee66286bae455ecdd01";
+
+/// `response check` of the Response at `file` in the context of the SAML vectors: their proxy
+/// metadata, our test decryption key, entityID, ACS, country ES, LoA substantial and instant.
+/// `trust` is the metadata anchor (`None`: no `--trust`, e.g. with `--config` in `extra`).
+pub fn response_check(file: &str, trust: Option<&str>, extra: &[&str]) -> (i32, String, String) {
+    let md = repo_file("tests/vectors/saml/proxy-metadata.xml").to_string_lossy().into_owned();
+    let key = repo_file("certs/test-pki/sp-enc-rsa3072.key.pem").to_string_lossy().into_owned();
+    let trust = trust.map(|t| repo_file(t).to_string_lossy().into_owned());
+    let mut args = vec!["response", "check", file, "--metadata", &md, "--key", &key];
+    if let Some(t) = &trust {
+        args.extend(["--trust", t.as_str()]);
+    }
+    args.extend([
+        "--entity-id",
+        "https://connector.example.fr/eidas/metadata",
+        "--acs",
+        "https://connector.example.fr/eidas/acs",
+        "--country",
+        "ES",
+        "--in-response-to",
+        VECTOR_REQUEST_ID,
+        "--loa",
+        "substantial",
+        "--now",
+        VECTOR_NOW,
+    ]);
+    args.extend_from_slice(extra);
+    run(&args)
+}
