@@ -9,7 +9,7 @@ use openssl::encrypt::{Decrypter, Encrypter};
 use openssl::hash::MessageDigest;
 use openssl::rsa::Padding;
 
-use crate::support::{oracle, python, repo_file, response_check, TempFile};
+use crate::support::{python, repo_file, resign_response_with_signxml, response_check, TempFile};
 
 fn path(rel: &str) -> String {
     repo_file(rel).to_string_lossy().into_owned()
@@ -74,27 +74,7 @@ fn sha1_oaep_response(py: &std::path::Path) -> Vec<u8> {
     assert_eq!(original.matches(method).count(), 1, "the vector's EncryptedKey method changed");
     let edited = format!("{}{}{}", &original[..value_start], encode_base64(&rewrapped), &original[value_end..])
         .replacen(method, r#"<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#rsa-oaep"/>"#, 1);
-    let sig_start = edited.find("<ds:Signature").unwrap();
-    let sig_end = edited.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
-    let unsigned = format!("{}{}", &edited[..sig_start], &edited[sig_end..]);
-    let file = TempFile::new("sha1-oaep.xml", unsigned.as_bytes());
-    let (ok, signed, err) = oracle(
-        py,
-        "sign_signxml.py",
-        &[
-            "--key",
-            &path("certs/test-pki/idp-rsa3072.key.pem"),
-            "--cert",
-            &path("certs/test-pki/idp-rsa3072.crt.pem"),
-            "--alg",
-            "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1",
-            "--digest",
-            "http://www.w3.org/2001/04/xmlenc#sha256",
-            file.path(),
-        ],
-    );
-    assert!(ok, "signxml: {err}");
-    signed
+    resign_response_with_signxml(py, &edited)
 }
 
 #[test]

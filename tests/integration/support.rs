@@ -140,3 +140,31 @@ pub fn response_check(file: &str, trust: Option<&str>, extra: &[&str]) -> (i32, 
     args.extend_from_slice(extra);
     run(&args)
 }
+
+/// `xml` with its Response signature removed, then signed again by signxml (an independent
+/// signer) with the proxy service's test key `idp-rsa3072` (RSASSA-PSS SHA-256): a vector
+/// edited at test time, whose only defect is the edit.
+pub fn resign_response_with_signxml(py: &Path, xml: &str) -> Vec<u8> {
+    let start = xml.find("<ds:Signature").expect("a signed Response");
+    let end = xml.find("</ds:Signature>").expect("a signed Response") + "</ds:Signature>".len();
+    let file = TempFile::new("unsigned.xml", format!("{}{}", &xml[..start], &xml[end..]).as_bytes());
+    let key = repo_file("certs/test-pki/idp-rsa3072.key.pem").to_string_lossy().into_owned();
+    let cert = repo_file("certs/test-pki/idp-rsa3072.crt.pem").to_string_lossy().into_owned();
+    let (ok, signed, err) = oracle(
+        py,
+        "sign_signxml.py",
+        &[
+            "--key",
+            &key,
+            "--cert",
+            &cert,
+            "--alg",
+            "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1",
+            "--digest",
+            "http://www.w3.org/2001/04/xmlenc#sha256",
+            file.path(),
+        ],
+    );
+    assert!(ok, "signxml: {err}");
+    signed
+}
