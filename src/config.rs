@@ -131,6 +131,152 @@ pub struct ContactSettings {
     pub phone: Option<String>,
 }
 
+/// `[server]`: the two listeners and the HTTP limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Public listener (browsers and member states, behind the internet-facing proxy).
+    #[serde(default = "default_public_listen")]
+    pub public_listen: String,
+    /// Internal listener (the hub's JSON API and `/metrics`; never exposed).
+    #[serde(default = "default_internal_listen")]
+    pub internal_listen: String,
+    /// Our public origin as the browser sees it (`https://connector.example.fr`); default: the
+    /// origin of `connector.acs_url`.
+    #[serde(default)]
+    pub public_base_url: Option<String>,
+    /// Worker threads per listener (default: the number of cores).
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// Largest `SAMLResponse` form accepted at the ACS, bytes (larger → 413).
+    #[serde(default = "default_max_form_bytes")]
+    pub max_form_bytes: usize,
+    /// Largest JSON body accepted by the internal API, bytes (larger → 413).
+    #[serde(default = "default_max_json_bytes")]
+    pub max_json_bytes: usize,
+    /// Time allowed to read a request, seconds.
+    #[serde(default = "default_request_timeout_secs")]
+    pub request_timeout_secs: u64,
+    /// On SIGTERM, time left to in-flight requests before the process exits, seconds.
+    #[serde(default = "default_shutdown_timeout_secs")]
+    pub shutdown_timeout_secs: u64,
+    /// Where the last good copy of each country's metadata is kept (survives a restart).
+    #[serde(default)]
+    pub metadata_cache_dir: Option<PathBuf>,
+}
+
+fn default_public_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_internal_listen() -> String {
+    "127.0.0.1:8081".into()
+}
+fn default_max_form_bytes() -> usize {
+    512 * 1024
+}
+fn default_max_json_bytes() -> usize {
+    64 * 1024
+}
+fn default_request_timeout_secs() -> u64 {
+    10
+}
+fn default_shutdown_timeout_secs() -> u64 {
+    20
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            public_listen: default_public_listen(),
+            internal_listen: default_internal_listen(),
+            public_base_url: None,
+            workers: None,
+            max_form_bytes: default_max_form_bytes(),
+            max_json_bytes: default_max_json_bytes(),
+            request_timeout_secs: default_request_timeout_secs(),
+            shutdown_timeout_secs: default_shutdown_timeout_secs(),
+            metadata_cache_dir: None,
+        }
+    }
+}
+
+/// `[api]`: who may call the internal API and where users may be sent back.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Bearer tokens of the hub (several during a rotation). Secrets: never printed.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// Allow-list: a `return_url` must start with one of these.
+    #[serde(default)]
+    pub return_urls: Vec<String>,
+    /// How long a started request waits for the citizen, seconds.
+    #[serde(default = "default_request_ttl_secs")]
+    pub request_ttl_secs: u64,
+    /// How long a result waits for the hub's consume call, seconds (personal data: short).
+    #[serde(default = "default_response_ttl_secs")]
+    pub response_ttl_secs: u64,
+    /// How long a finished request's status (no personal data) stays visible, seconds.
+    #[serde(default = "default_status_retention_secs")]
+    pub status_retention_secs: u64,
+}
+
+fn default_request_ttl_secs() -> u64 {
+    600
+}
+fn default_response_ttl_secs() -> u64 {
+    300
+}
+fn default_status_retention_secs() -> u64 {
+    3600
+}
+
+/// `[store]`: where pending requests, results and the replay cache live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `memory` (one instance) or `redis` (several instances).
+    #[serde(default = "default_backend")]
+    pub backend: String,
+    /// `redis://[:password@]host:port/db` or `rediss://…` (TLS). The password is never printed.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key.
+    #[serde(default = "default_key_prefix")]
+    pub key_prefix: String,
+    /// Time allowed to one Redis operation, milliseconds.
+    #[serde(default = "default_op_timeout_ms")]
+    pub op_timeout_ms: u64,
+    /// Bound of the memory store (entries); past it new requests get 503 `store_full`.
+    #[serde(default = "default_max_entries")]
+    pub max_entries: usize,
+}
+
+fn default_backend() -> String {
+    "memory".into()
+}
+fn default_key_prefix() -> String {
+    "eidas:".into()
+}
+fn default_op_timeout_ms() -> u64 {
+    1000
+}
+fn default_max_entries() -> usize {
+    200_000
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            backend: default_backend(),
+            redis_url: None,
+            key_prefix: default_key_prefix(),
+            op_timeout_ms: default_op_timeout_ms(),
+            max_entries: default_max_entries(),
+        }
+    }
+}
+
 /// One `[[countries]]` entry: a member state's proxy service and what we accept from it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -196,6 +342,15 @@ pub struct Settings {
     /// The member states whose citizens we accept.
     #[serde(default)]
     pub countries: Vec<CountrySettings>,
+    /// The listeners.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// The hub's API access.
+    #[serde(default)]
+    pub api: ApiSettings,
+    /// Shared state.
+    #[serde(default)]
+    pub store: StoreSettings,
 }
 
 /// Validated configuration with keys loaded.
@@ -339,6 +494,7 @@ impl Config {
         }
         let decryption_keys: Vec<PrivateKey> =
             settings.keys.encryption.iter().filter_map(|p| load_pair(p, "keys.encryption", &mut problems)).collect();
+        validate_service(&settings, &mut problems);
         let mut countries: Vec<CountryConfig> = Vec::new();
         for entry in &settings.countries {
             let at = format!("countries ({})", entry.code);
@@ -386,6 +542,52 @@ impl Config {
     }
 }
 
+/// The checks of `[server]`, `[api]` and `[store]` (the service's sections; the operator
+/// commands ignore them).
+fn validate_service(settings: &Settings, problems: &mut Vec<String>) {
+    let (server, api, store) = (&settings.server, &settings.api, &settings.store);
+    for (name, addr) in [("server.public_listen", &server.public_listen), ("server.internal_listen", &server.internal_listen)]
+    {
+        if addr.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!("{name} must be IP:PORT (got {addr:?})"));
+        }
+    }
+    if let Some(base) = &server.public_base_url {
+        if !(base.starts_with("https://") || is_loopback_http(base)) || base.ends_with('/') {
+            problems.push(format!("server.public_base_url must be an https origin without a trailing / (got {base:?})"));
+        }
+    }
+    if server.max_form_bytes < 16 * 1024 || server.max_json_bytes < 1024 {
+        problems.push("server.max_form_bytes must be at least 16384 and server.max_json_bytes at least 1024".into());
+    }
+    for (i, token) in api.tokens.iter().enumerate() {
+        if token.len() < 16 || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            problems.push(format!("api.tokens[{i}] must be at least 16 printable characters without spaces"));
+        }
+    }
+    for url in &api.return_urls {
+        if !(url.starts_with("https://") || is_loopback_http(url)) {
+            problems.push(format!("api.return_urls: {url:?} must be an https URL (http only on loopback)"));
+        }
+    }
+    if api.request_ttl_secs < 60 || api.response_ttl_secs < 10 || api.response_ttl_secs > 3600 {
+        problems.push("api.request_ttl_secs must be at least 60, api.response_ttl_secs within 10..=3600".into());
+    }
+    match store.backend.as_str() {
+        "memory" => {}
+        "redis" => match store.redis_url.as_deref() {
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {}
+            _ => problems.push("store.redis_url must be a redis:// or rediss:// URL when store.backend = \"redis\"".into()),
+        },
+        other => problems.push(format!("store.backend must be memory or redis (got {other:?})")),
+    }
+}
+
+/// `http://` to localhost, 127.0.0.0/8 or [::1] (tests and the demo).
+pub fn is_loopback_http(url: &str) -> bool {
+    check_metadata_url(url, true).is_ok() && url.starts_with("http://")
+}
+
 /// A metadata URL must be HTTPS; plain HTTP only with `insecure_allow_http` and a loopback host.
 fn check_metadata_url(url: &str, insecure_allow_http: bool) -> Result<(), &'static str> {
     if let Some(rest) = url.strip_prefix("https://") {
@@ -419,6 +621,26 @@ impl Config {
     /// The key our metadata is signed with.
     pub fn metadata_signer(&self) -> &PrivateKey {
         self.metadata_signing_key.as_ref().unwrap_or(&self.signing_key)
+    }
+
+    /// Our signed metadata, valid from `now` (what `GET /eidas/metadata` serves and
+    /// `metadata print` prints): the current and next signing certificates, every decryption
+    /// certificate.
+    pub fn build_metadata(&self, now: time::OffsetDateTime) -> Result<String, crate::saml::metadata::MetadataError> {
+        use crate::saml::metadata::{build_connector_metadata, ConnectorMetadataKeys, MetadataError};
+        let mut request_certs: Vec<openssl::x509::X509> = self.signing_key.cert.iter().cloned().collect();
+        request_certs.extend(self.next_signing_cert.iter().cloned());
+        let encryption_certs: Vec<openssl::x509::X509> =
+            self.decryption_keys.iter().filter_map(|k| k.cert.clone()).collect();
+        let keys = ConnectorMetadataKeys {
+            metadata_signer: self.metadata_signer(),
+            signature_algorithm: self.signature_algorithm,
+            digest_algorithm: self.digest_algorithm,
+            request_signing_certs: &request_certs,
+            encryption_certs: &encryption_certs,
+        };
+        let id = crate::saml::authn_request::new_request_id().map_err(|_| MetadataError::InvalidConfig("id"))?;
+        build_connector_metadata(&self.metadata_config(), &keys, now, &id)
     }
 
     /// Our metadata settings for [`crate::saml::metadata::build_connector_metadata`].

@@ -199,19 +199,7 @@ fn proxy_metadata(
 pub fn metadata_print(args: &MetadataPrintArgs) -> Result<String, CommandError> {
     let cfg = load_config(&args.config)?;
     let now = instant(args.now.as_deref())?;
-    let mut request_certs: Vec<openssl::x509::X509> = cfg.signing_key.cert.iter().cloned().collect();
-    request_certs.extend(cfg.next_signing_cert.iter().cloned());
-    let encryption_certs: Vec<openssl::x509::X509> =
-        cfg.decryption_keys.iter().filter_map(|k| k.cert.clone()).collect();
-    let keys = ConnectorMetadataKeys {
-        metadata_signer: cfg.metadata_signer(),
-        signature_algorithm: cfg.signature_algorithm,
-        digest_algorithm: cfg.digest_algorithm,
-        request_signing_certs: &request_certs,
-        encryption_certs: &encryption_certs,
-    };
-    let id = new_request_id().map_err(|e| fail(e.code(), e.to_string()))?;
-    build_connector_metadata(&cfg.metadata_config(), &keys, now, &id).map_err(|e| fail(e.code(), e.to_string()))
+    cfg.build_metadata(now).map_err(|e| fail(e.code(), e.to_string()))
 }
 
 /// A verified proxy metadata file, summarized as JSON.

@@ -9,12 +9,14 @@
 
 mod checks;
 mod identity;
+mod peek;
 mod structure;
 
 use time::{Duration, OffsetDateTime};
 
 pub use self::checks::{validate_response, ReplayGuard};
 pub use self::identity::VerifiedIdentity;
+pub use self::peek::peek_in_response_to;
 use super::attributes::AttributeError;
 use super::authn_request::RequestedAttribute;
 use super::status::{FailureCode, SamlStatus};
