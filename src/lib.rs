@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod config;
 pub mod saml;
+pub mod store;
 pub mod xmlsec;
 
 #[cfg(test)]
