@@ -1,5 +1,6 @@
 //! eidas-connector library: the French eIDAS connector.
 
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod saml;
