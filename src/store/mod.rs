@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 pub mod memory;
+pub mod redis;
 
 /// The longest TTL a backend keeps: longer ones are shortened to it (so that no entry lives
 /// practically forever and deadlines cannot overflow). The shortest is one millisecond.
