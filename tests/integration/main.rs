@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod certificate_validity;
+mod redis_server;
 mod saml_cli;
 mod saml_props;
 mod saml_vectors;
+mod store_contract;
 mod support;
 mod xmlenc_interop;
 mod xmlsec_cli;
