@@ -10,6 +10,7 @@ mod saml_cli;
 mod saml_props;
 mod saml_vectors;
 mod store_contract;
+mod store_redis;
 mod support;
 mod xmlenc_interop;
 mod xmlsec_cli;
