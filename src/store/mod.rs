@@ -9,6 +9,18 @@
 
 use std::time::Duration;
 
+pub mod memory;
+pub mod redis;
+
+/// The longest TTL a backend keeps: longer ones are shortened to it (so that no entry lives
+/// practically forever and deadlines cannot overflow). The shortest is one millisecond.
+pub const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `ttl` clamped to `1 ms ..= MAX_TTL`.
+fn clamp_ttl(ttl: Duration) -> Duration {
+    ttl.clamp(Duration::from_millis(1), MAX_TTL)
+}
+
 /// What a key holds. Each kind has its own key space (`eidas:{kind}:{key}` in Redis).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -60,8 +72,8 @@ impl StoreError {
 
 /// Key-value storage with a TTL on every entry.
 ///
-/// Every method is atomic on its own. TTLs are at least one millisecond; an entry is never
-/// returned after its TTL.
+/// Every method is atomic on its own. TTLs are clamped to `1 ms ..=` [`MAX_TTL`]; an entry
+/// is never returned after its TTL.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Writes `value` under `key`, replacing any previous value, for `ttl`.

@@ -5,10 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod certificate_validity;
+mod redis_server;
 mod saml_cli;
 mod saml_props;
 mod saml_sha1_oaep;
 mod saml_vectors;
+mod store_contract;
+mod store_redis;
 mod support;
 mod xmlenc_interop;
 mod xmlsec_cli;
