@@ -251,9 +251,9 @@ pub struct CountryStatus {
     /// When unavailable: `metadata_not_loaded`, `metadata_fetch_failed`, `metadata_invalid` or
     /// `metadata_expired`.
     pub reason: Option<&'static str>,
-    /// The code of the last failed attempt ([`PeersError::code`]); `None` after a success. It
-    /// may be set while available (a failed refresh with a good copy kept).
-    pub last_error: Option<&'static str>,
+    /// The code of the last failed attempt ([`PeersError::code`], no details); `None` after a
+    /// success. It may be set while available (a failed refresh with a good copy kept).
+    pub last_error: Option<String>,
     /// When the copy we hold (valid or expired) was fetched.
     #[serde(with = "time::serde::rfc3339::option")]
     pub fetched_at: Option<OffsetDateTime>,
@@ -325,6 +325,7 @@ impl Country {
     fn snapshot_at(&self, now: OffsetDateTime) -> Result<Arc<PeerSnapshot>, &'static str> {
         let state = self.read();
         match (&state.current, state.last_failure) {
+            // SAML Metadata 2.3.2; CEF `isValid()` (eidas-spec §6.3): used until validUntil only.
             (Some(s), _) if s.is_valid_at(now) => Ok(Arc::clone(s)),
             (Some(_), _) => Err(REASON_EXPIRED),
             (None, Some((_, reason))) => Err(reason),
@@ -394,7 +395,7 @@ fn status(country: &Country, now: OffsetDateTime) -> CountryStatus {
         code: country.config.code,
         available: available.is_ok(),
         reason: available.as_ref().err().copied(),
-        last_error: state.last_failure.map(|(code, _)| code),
+        last_error: state.last_failure.map(|(code, _)| code.to_owned()),
         fetched_at: current.map(|s| s.fetched_at),
         valid_until: current.map(|s| s.metadata.valid_until),
         last_attempt: state.last_attempt,

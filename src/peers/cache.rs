@@ -95,11 +95,13 @@ async fn read(dir: &Path, country: &Country, max_bytes: usize) -> Result<Option<
         Err(_) => return Err(Ignored::Unreadable),
     };
     let sidecar: Sidecar = serde_json::from_slice(&sidecar).map_err(|_| Ignored::Sidecar)?;
+    // A copy is the configured URL's: after a configuration change the old one is stale.
     if sidecar.metadata_url != country.config.settings.metadata_url {
         return Err(Ignored::OtherUrl);
     }
     let path = xml_path(dir, code);
     let len = tokio::fs::metadata(&path).await.map_err(|_| Ignored::Unreadable)?.len();
+    // The fetch limit applies to the copy too.
     if len > max_bytes as u64 {
         return Err(Ignored::TooLarge);
     }

@@ -59,10 +59,13 @@ pub(super) async fn fetch_metadata(
         .await
         .map_err(transport)?;
     let status = response.status();
+    // RFC 9110 §15: only a 2xx carries the document (redirects are not followed, see above).
     if !status.is_success() {
         return Err(PeersError::HttpStatus(status.as_u16()));
     }
     let too_large = PeersError::TooLarge { limit: max_bytes };
+    // xmlsec-profile 1: input up to a configured size, enforced while reading (the announced
+    // length first, then what actually arrives).
     if response.content_length().is_some_and(|n| n > max_bytes as u64) {
         return Err(too_large);
     }

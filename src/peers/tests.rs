@@ -143,7 +143,7 @@ fn a_failure_is_reported_beside_the_copy_kept() {
     es.write().last_failure = Some(("peers.fetch_http_status", REASON_FETCH_FAILED));
     let status = p.statuses().into_iter().next().unwrap();
     assert!(status.available);
-    assert_eq!(status.last_error, Some("peers.fetch_http_status"));
+    assert_eq!(status.last_error.as_deref(), Some("peers.fetch_http_status"));
     let pt = p.country(code("PT")).unwrap();
     pt.write().last_failure = Some(("metadata.signature", REASON_INVALID));
     assert_eq!(p.snapshot(code("PT")).unwrap_err().reason, "metadata_invalid");
