@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod peers;
 pub mod saml;
 pub mod store;
 pub mod xmlsec;

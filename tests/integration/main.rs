@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod certificate_validity;
+mod metadata_server;
+mod peers;
 mod redis_server;
 mod saml_cli;
 mod saml_props;

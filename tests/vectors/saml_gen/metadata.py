@@ -37,7 +37,10 @@ def _key_descriptor(use: str, cert: str, extra: str = "") -> str:
             "        </md:KeyDescriptor>\n")
 
 
-def render(valid_until: str, signing_cert: str | None = None, signature: str = "") -> str:
+def render(valid_until: str, signing_cert: str | None = None, signature: str = "", *,
+           entity_id: str = s.PROXY_ENTITY_ID, sso_url: str = s.PROXY_SSO_URL, country: str = s.COUNTRY) -> str:
+    """The EntityDescriptor text; the keyword arguments let `tests/oracles/sign_metadata.py` name a
+    proxy on a test-time address (the committed vectors use the defaults)."""
     signing_cert = signing_cert or cert_b64(s.IDP_SIGNING)
     enc_methods = "".join(f'            <md:EncryptionMethod Algorithm="{a}"/>\n' for a in (
         "http://www.w3.org/2009/xmlenc11#aes256-gcm", "http://www.w3.org/2009/xmlenc11#aes128-gcm",
@@ -47,7 +50,7 @@ def render(valid_until: str, signing_cert: str | None = None, signature: str = "
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="{s.NS_DS}" '
-        f'xmlns:saml2="{s.NS_SAML}" ID="{s.METADATA_ID}" entityID="{s.PROXY_ENTITY_ID}" validUntil="{valid_until}">\n'
+        f'xmlns:saml2="{s.NS_SAML}" ID="{s.METADATA_ID}" entityID="{entity_id}" validUntil="{valid_until}">\n'
         f"{sig}"
         "    <md:Extensions>\n"
         '        <mdattr:EntityAttributes xmlns:mdattr="urn:oasis:names:tc:SAML:metadata:attribute">\n'
@@ -66,7 +69,7 @@ def render(valid_until: str, signing_cert: str | None = None, signature: str = "
         "    </md:Extensions>\n"
         '    <md:IDPSSODescriptor WantAuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">\n'
         "        <md:Extensions>\n"
-        f'            <eidas:NodeCountry xmlns:eidas="http://eidas.europa.eu/saml-extensions">{s.COUNTRY}</eidas:NodeCountry>\n'
+        f'            <eidas:NodeCountry xmlns:eidas="http://eidas.europa.eu/saml-extensions">{country}</eidas:NodeCountry>\n'
         "        </md:Extensions>\n"
         f"{_key_descriptor('signing', signing_cert)}"
         f"{_key_descriptor('encryption', cert_b64(s.IDP_SIGNING), enc_methods)}"
@@ -74,7 +77,7 @@ def render(valid_until: str, signing_cert: str | None = None, signature: str = "
         f"        <md:NameIDFormat>{s.NAMEID_TRANSIENT}</md:NameIDFormat>\n"
         f"        <md:NameIDFormat>{s.NAMEID_UNSPECIFIED}</md:NameIDFormat>\n"
         '        <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
-        f'Location="{s.PROXY_SSO_URL}"/>\n'
+        f'Location="{sso_url}"/>\n'
         f"{attrs}"
         "    </md:IDPSSODescriptor>\n"
         "    <md:Organization>\n"
