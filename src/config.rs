@@ -201,7 +201,7 @@ impl Default for ServerSettings {
 }
 
 /// `[api]`: who may call the internal API and where users may be sent back.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSettings {
     /// Bearer tokens of the hub (several during a rotation). Secrets: never printed.
@@ -219,6 +219,18 @@ pub struct ApiSettings {
     /// How long a finished request's status (no personal data) stays visible, seconds.
     #[serde(default = "default_status_retention_secs")]
     pub status_retention_secs: u64,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            return_urls: Vec::new(),
+            request_ttl_secs: default_request_ttl_secs(),
+            response_ttl_secs: default_response_ttl_secs(),
+            status_retention_secs: default_status_retention_secs(),
+        }
+    }
 }
 
 fn default_request_ttl_secs() -> u64 {
@@ -546,7 +558,8 @@ impl Config {
 /// commands ignore them).
 fn validate_service(settings: &Settings, problems: &mut Vec<String>) {
     let (server, api, store) = (&settings.server, &settings.api, &settings.store);
-    for (name, addr) in [("server.public_listen", &server.public_listen), ("server.internal_listen", &server.internal_listen)]
+    for (name, addr) in
+        [("server.public_listen", &server.public_listen), ("server.internal_listen", &server.internal_listen)]
     {
         if addr.parse::<std::net::SocketAddr>().is_err() {
             problems.push(format!("{name} must be IP:PORT (got {addr:?})"));
@@ -554,7 +567,8 @@ fn validate_service(settings: &Settings, problems: &mut Vec<String>) {
     }
     if let Some(base) = &server.public_base_url {
         if !(base.starts_with("https://") || is_loopback_http(base)) || base.ends_with('/') {
-            problems.push(format!("server.public_base_url must be an https origin without a trailing / (got {base:?})"));
+            problems
+                .push(format!("server.public_base_url must be an https origin without a trailing / (got {base:?})"));
         }
     }
     if server.max_form_bytes < 16 * 1024 || server.max_json_bytes < 1024 {
@@ -577,7 +591,8 @@ fn validate_service(settings: &Settings, problems: &mut Vec<String>) {
         "memory" => {}
         "redis" => match store.redis_url.as_deref() {
             Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {}
-            _ => problems.push("store.redis_url must be a redis:// or rediss:// URL when store.backend = \"redis\"".into()),
+            _ => problems
+                .push("store.redis_url must be a redis:// or rediss:// URL when store.backend = \"redis\"".into()),
         },
         other => problems.push(format!("store.backend must be memory or redis (got {other:?})")),
     }

@@ -3,9 +3,14 @@
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod flow;
 pub mod peers;
+pub mod routes;
 pub mod saml;
+pub mod startup;
 pub mod store;
+pub mod telemetry;
+pub mod ui;
 pub mod xmlsec;
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ enum Command {
     /// Captured SAML Responses.
     #[command(subcommand)]
     Response(ResponseCommand),
+    /// Run the service: the public SAML endpoints and the hub's internal API.
+    Serve(commands::serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Metadata(MetadataCommand::Print(a)) => commands::saml::metadata_print(a).map(String::into_bytes),
         Command::Metadata(MetadataCommand::Verify(a)) => commands::saml::metadata_verify(a).map(String::into_bytes),
         Command::AuthnRequest(a) => commands::saml::authn_request(a).map(String::into_bytes),
+        Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

@@ -64,14 +64,22 @@ impl Metrics {
             metadata_valid_seconds: Family::default(),
             registry: Registry::default(),
         };
-        registry.register("requests", "Requests started by the hub, by country (none: country page)", m.requests.clone());
+        registry.register(
+            "requests",
+            "Requests started by the hub, by country (none: country page)",
+            m.requests.clone(),
+        );
         registry.register("outcomes", "Results handed to the hub, by country and code", m.outcomes.clone());
         registry.register(
             "start_duration_seconds",
             "Time to build, sign and answer the auto-submit page",
             m.start_seconds.clone(),
         );
-        registry.register("acs_duration_seconds", "Time to validate a Response and answer the ACS", m.acs_seconds.clone());
+        registry.register(
+            "acs_duration_seconds",
+            "Time to validate a Response and answer the ACS",
+            m.acs_seconds.clone(),
+        );
         registry.register("store_errors", "Store operations that failed, by error", m.store_errors.clone());
         registry.register(
             "sha1_oaep",

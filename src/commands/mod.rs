@@ -6,6 +6,7 @@
 //! `error: <code>` with exit status 1.
 
 pub mod saml;
+pub mod serve;
 pub mod xmlsec;
 
 /// A failed command: a stable code for `error: <code>` and a detail for humans.

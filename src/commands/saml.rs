@@ -12,9 +12,7 @@ use crate::saml::attributes::{self, PersonKind};
 use crate::saml::authn_request::{
     build_authn_request, new_request_id, render_post_form, AuthnRequestParams, ProxyCapabilities, RequestedAttribute,
 };
-use crate::saml::metadata::{
-    build_connector_metadata, parse_proxy_metadata, ConnectorMetadataKeys, MetadataOptions, ProxyServiceMetadata,
-};
+use crate::saml::metadata::{parse_proxy_metadata, MetadataOptions, ProxyServiceMetadata};
 use crate::saml::response::{
     validate_response, CheckResult, Outcome, Peer, PendingRequest, ResponseContext, ResponsePolicy, CHECKS,
 };

@@ -259,7 +259,10 @@ impl Flow {
                     issuer: Some(id.issuer().to_owned()),
                     level_of_assurance: Some(id.level_of_assurance().to_string()),
                     authn_instant: id.authn_instant().and_then(|t| t.format(&Rfc3339).ok()),
-                    subject: Some(SubjectBody { name_id: id.name_id().to_owned(), format: id.name_id_format().uri().to_owned() }),
+                    subject: Some(SubjectBody {
+                        name_id: id.name_id().to_owned(),
+                        format: id.name_id_format().uri().to_owned(),
+                    }),
                     attributes: serde_json::to_value(id.attributes()).ok(),
                     person: serde_json::to_value(id.person()).ok(),
                     claims: serde_json::to_value(id.claims()).ok(),

@@ -7,7 +7,7 @@ use super::record::{RequestRecord, RequestStatus};
 use super::types::{CountriesBody, CountryBody, StartRequest, Started};
 use super::{blocking, new_handle, sha256_hex, Flow, FlowError};
 use crate::peers::PeerSnapshot;
-use crate::saml::attributes::{catalog, PersonKind};
+use crate::saml::attributes::{by_friendly_name, by_name, PersonKind};
 use crate::saml::authn_request::{
     build_authn_request, new_request_id, resolve_requested_attributes, AuthnRequestError, AuthnRequestParams,
     ProxyCapabilities, RequestedAttribute,
@@ -100,8 +100,8 @@ fn resolve_attributes(body: &StartRequest) -> Result<Vec<RequestedAttribute>, Fl
     let mut kinds: Option<PersonKind> = None;
     let mut out = Vec::new();
     for a in &body.requested_attributes {
-        let def = catalog::by_friendly_name(&a.name)
-            .or_else(|| catalog::by_name(&a.name))
+        let def = by_friendly_name(&a.name)
+            .or_else(|| by_name(&a.name))
             .ok_or_else(|| FlowError::UnknownAttribute(a.name.clone()))?;
         // eIDAS MF 1.4 §2.3.2: natural and legal person attributes are never asked together.
         if kinds.is_some_and(|k| k != def.kind) {
@@ -286,7 +286,12 @@ impl Flow {
         self.peers
             .statuses()
             .into_iter()
-            .map(|s| CountryChoice { code: s.code, name: country_name(s.code, locale), available: s.available, reason: s.reason })
+            .map(|s| CountryChoice {
+                code: s.code,
+                name: country_name(s.code, locale),
+                available: s.available,
+                reason: s.reason,
+            })
             .collect()
     }
 
@@ -320,7 +325,10 @@ impl Flow {
             id: new_request_id().map_err(map_request_error)?,
             issue_instant: self.now(),
             issuer: self.config.settings.connector.entity_id.clone(),
-            provider_name: record.provider_name.clone().or_else(|| self.config.settings.connector.provider_name.clone()),
+            provider_name: record
+                .provider_name
+                .clone()
+                .or_else(|| self.config.settings.connector.provider_name.clone()),
             level_of_assurance: record.level_of_assurance,
             requested_attributes: record.requested_attributes.clone(),
             non_notified_levels: Vec::new(),
@@ -334,7 +342,13 @@ impl Flow {
         let (id, caps2) = (params.id.clone(), caps.clone());
         // CPU-heavy: the RSA or ECDSA signature runs on the blocking pool.
         let xml = blocking(move || {
-            build_authn_request(&params, &caps2, &config.signing_key, config.signature_algorithm, config.digest_algorithm)
+            build_authn_request(
+                &params,
+                &caps2,
+                &config.signing_key,
+                config.signature_algorithm,
+                config.digest_algorithm,
+            )
         })
         .await?
         .map_err(map_request_error)?;

@@ -105,6 +105,7 @@ pub(super) fn response_peer(metadata: &ProxyServiceMetadata, country: &CountryCo
         highest_protocol_version: metadata.highest_protocol_version().map(str::to_owned),
         require_signed_assertion: country.settings.require_signed_assertion,
         insecure_ignore_certificate_validity: country.settings.insecure_ignore_certificate_validity,
+        allow_sha1_oaep: country.settings.allow_sha1_oaep,
     }
 }
 

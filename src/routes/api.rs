@@ -157,7 +157,7 @@ impl Modify for BearerScheme {
 pub struct ApiDoc;
 
 #[get("/api/v1/openapi.json")]
-async fn openapi() -> HttpResponse {
+async fn openapi_document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
@@ -167,8 +167,8 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint"))
 }
 
 /// The internal listener's routes.
@@ -178,7 +178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(consume)
         .service(cancel)
         .service(status)
-        .service(openapi)
+        .service(openapi_document)
         .service(metrics)
         .default_service(web::to(not_found));
 }

@@ -57,11 +57,9 @@ pub async fn with_request_id(
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-request-id"), v);
     }
-    for (name, value) in [
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
-        ("x-frame-options", "DENY"),
-    ] {
+    for (name, value) in
+        [("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"), ("x-frame-options", "DENY")]
+    {
         headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
     }
     // Everything is personal or single use unless a route says otherwise (metadata).

@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn the_error_page_shows_the_request_id_in_the_chosen_language() {
         let html = render_error("fr", "n", ErrorKind::Expired, "req-123", None);
-        assert!(html.contains("req-123") && html.contains("n'est plus valide"), "{html}");
+        assert!(html.contains("req-123") && html.contains("plus valide"), "{html}");
         assert!(html.contains(r#"<html lang="fr">"#));
     }
 }

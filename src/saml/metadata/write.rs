@@ -269,10 +269,10 @@ fn check(cfg: &ConnectorMetadataConfig, keys: &ConnectorMetadataKeys<'_>, id: &s
     }
     // eIDAS MF 1.4 (eidas-spec §6.1): entityID MUST be an HTTPS URL.
     if !is_https_url(&cfg.entity_id) {
-        return Err(bad("entity_id is not an https URL"));
+        return Err(bad("entity_id is not an https URL (http only on loopback)"));
     }
     if !is_https_url(&cfg.acs_url) {
-        return Err(bad("acs_url is not an https URL"));
+        return Err(bad("acs_url is not an https URL (http only on loopback)"));
     }
     if !cfg.valid_for.is_positive() {
         return Err(bad("valid_for is not positive"));
@@ -316,7 +316,16 @@ fn check(cfg: &ConnectorMetadataConfig, keys: &ConnectorMetadataKeys<'_>, id: &s
     Ok(())
 }
 
+/// `https://…`, or `http://` to a loopback host (tests and the demo run on loopback).
 fn is_https_url(s: &str) -> bool {
+    if let Some(rest) = s.strip_prefix("http://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+        };
+        return host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    }
     s.strip_prefix("https://").is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
 }
 

@@ -22,7 +22,8 @@ mod tests {
 
     #[test]
     fn the_in_response_to_is_read_from_xml_or_base64_and_nothing_else_parses() {
-        let xml = br#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r" InResponseTo="_abc"/>"#;
+        let xml =
+            br#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r" InResponseTo="_abc"/>"#;
         let limits = Limits::default();
         assert_eq!(peek_in_response_to(xml, &limits).as_deref(), Some("_abc"));
         let b64 = crate::xmlsec::encode_base64(xml);

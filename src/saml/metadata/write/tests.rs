@@ -238,7 +238,15 @@ fn connector_metadata_refuses_a_configuration_that_would_publish_something_wrong
     };
     let mut cfg = config();
     cfg.entity_id = "http://eidas.example/metadata".into();
-    assert_eq!(build(&cfg, &f.keys(), ID), MetadataError::InvalidConfig("entity_id is not an https URL"));
+    assert_eq!(
+        build(&cfg, &f.keys(), ID),
+        MetadataError::InvalidConfig("entity_id is not an https URL (http only on loopback)")
+    );
+    // Loopback HTTP (tests, the demo) is accepted.
+    let mut cfg = config();
+    cfg.entity_id = "http://127.0.0.1:8080/eidas/metadata".into();
+    cfg.acs_url = "http://127.0.0.1:8080/eidas/acs".into();
+    assert!(build_connector_metadata(&cfg, &f.keys(), NOW, ID).is_ok());
     let mut cfg = config();
     cfg.digest_methods.push(DigestAlgorithm::Sha1);
     assert_eq!(build(&cfg, &f.keys(), ID).code(), "metadata.invalid_config");

@@ -1,0 +1,95 @@
+//! The HTTP edge (DESIGN §2): two listeners. *Public* (browsers and member states):
+//! `GET|POST /eidas/start/{handle}`, `POST /eidas/acs`, `GET /eidas/metadata`, `/healthz`,
+//! `/readyz`. *Internal* (the hub only): `/api/v1/…` behind bearer tokens, `/api/v1/openapi.json`,
+//! `/metrics`. Handlers extract, call `flow`, and render; no protocol logic here.
+
+pub mod api;
+pub mod problem;
+pub mod public;
+pub mod request_id;
+
+use std::sync::RwLock;
+
+use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use time::{Duration, OffsetDateTime};
+
+use self::problem::ApiError;
+use crate::flow::Flow;
+use crate::saml::metadata::MetadataError;
+
+/// Our signed metadata, rebuilt when half its validity has passed.
+#[derive(Debug, Default)]
+pub struct MetadataCache(RwLock<Option<(OffsetDateTime, String)>>);
+
+impl MetadataCache {
+    /// The current document, (re)built when missing or past half its validity.
+    pub fn current(&self, flow: &Flow) -> Result<String, MetadataError> {
+        let now = flow.clock.now();
+        let half =
+            Duration::seconds(i64::try_from(flow.config.settings.connector.metadata_valid_secs / 2).unwrap_or(3600));
+        if let Ok(guard) = self.0.read() {
+            if let Some((built, xml)) = guard.as_ref() {
+                if now - *built < half && *built <= now {
+                    return Ok(xml.clone());
+                }
+            }
+        }
+        let xml = flow.config.build_metadata(now)?;
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some((now, xml.clone()));
+        }
+        Ok(xml)
+    }
+}
+
+/// What every handler gets.
+#[derive(Debug)]
+pub struct AppState {
+    /// The use cases.
+    pub flow: Flow,
+    /// Our metadata.
+    pub metadata: MetadataCache,
+}
+
+/// JSON bodies: too large → 413 `payload_too_large`, malformed → 400 `invalid_request`.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|e: JsonPayloadError, _req: &HttpRequest| {
+        let api = match &e {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is too large")
+            }
+            JsonPayloadError::ContentType => {
+                ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send application/json")
+            }
+            other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", format!("malformed JSON body: {other}")),
+        };
+        api.into()
+    })
+}
+
+/// Form bodies (the ACS, the country page): too large → 413 with the error page.
+pub fn form_config(limit: usize) -> web::FormConfig {
+    web::FormConfig::default().limit(limit).error_handler(|e: UrlencodedError, req: &HttpRequest| {
+        let status = match e {
+            UrlencodedError::Overflow { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let lang = crate::flow::choose_locale(
+            None,
+            req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        );
+        let html =
+            crate::ui::render_error(lang, "-", crate::ui::ErrorKind::Generic, &request_id::current_request_id(), None);
+        tracing::warn!(
+            code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "invalid_form" },
+            "form refused"
+        );
+        actix_web::error::InternalError::from_response(
+            e,
+            actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html),
+        )
+        .into()
+    })
+}
