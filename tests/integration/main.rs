@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod certificate_validity;
+mod mock_proxy;
 mod saml_cli;
 mod saml_props;
 mod saml_vectors;
