@@ -6,6 +6,7 @@
 
 mod certificate_validity;
 mod metadata_server;
+mod mock_proxy;
 mod peers;
 mod redis_server;
 mod saml_cli;

@@ -47,9 +47,7 @@ def main() -> int:
             args.valid_until,
             signing_cert=cert_b64(args.signing_cert),
             signature=signature_template("#" + s.METADATA_ID),
-            entity_id=args.entity_id,
-            sso_url=args.sso_url,
-            country=args.country,
+            entity=metadata.ProxyEntity(entity_id=args.entity_id, sso_url=args.sso_url, country=args.country),
         )
         signed = sign(text, args.signer)
     except Exception as e:  # noqa: BLE001 - report any failure as the oracle's verdict

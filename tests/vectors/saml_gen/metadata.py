@@ -3,14 +3,18 @@
 `proxy-metadata.xml` is what the connector would fetch from the proxy's entityID (a CEF-shaped
 md:EntityDescriptor, MF 2.1 / eidas-spec §6.1); `proxy-metadata-expired.xml` differs only by
 `validUntil` (re-signed); `proxy-metadata-tampered.xml` is the valid file edited after signing.
+
+`render(..., entity=ProxyEntity(...))` makes the same document for another proxy service (the
+mock proxy service of the integration tests, `tests/oracles/mock_proxy.py`, uses it).
 """
 
 import json
+from dataclasses import dataclass
 
 from . import scenario as s
 from .checks import check_metadata
 from .build import PY_XMLSEC
-from .xmlcrypto import cert_b64, sign, signature_template
+from .xmlcrypto import PSS_SHA256, cert_b64, sign, signature_template
 
 VALID_UNTIL = "2027-11-25T00:00:00Z"
 EXPIRED_VALID_UNTIL = "2026-01-01T00:00:00Z"
@@ -26,6 +30,19 @@ ATTRIBUTES = [
 ]
 
 
+@dataclass(frozen=True)
+class ProxyEntity:
+    """Who the metadata describes; the defaults are the vectors' scenario peer."""
+
+    entity_id: str = s.PROXY_ENTITY_ID
+    sso_url: str = s.PROXY_SSO_URL
+    country: str = s.COUNTRY
+    metadata_id: str = s.METADATA_ID
+    encryption_cert: str | None = None  # base64 DER; None: the scenario proxy's (idp-rsa3072)
+    attributes: tuple = tuple(ATTRIBUTES)  # (FriendlyName, Name) of each supported attribute
+    signing_methods: tuple = ((PSS_SHA256, 3072),)  # alg:SigningMethod (Algorithm, MinKeySize)
+
+
 def _key_descriptor(use: str, cert: str, extra: str = "") -> str:
     return (f'        <md:KeyDescriptor use="{use}">\n'
             "            <ds:KeyInfo>\n"
@@ -37,20 +54,24 @@ def _key_descriptor(use: str, cert: str, extra: str = "") -> str:
             "        </md:KeyDescriptor>\n")
 
 
-def render(valid_until: str, signing_cert: str | None = None, signature: str = "", *,
-           entity_id: str = s.PROXY_ENTITY_ID, sso_url: str = s.PROXY_SSO_URL, country: str = s.COUNTRY) -> str:
-    """The EntityDescriptor text; the keyword arguments let `tests/oracles/sign_metadata.py` name a
-    proxy on a test-time address (the committed vectors use the defaults)."""
+def render(valid_until: str, signing_cert: str | None = None, signature: str = "",
+           entity: ProxyEntity = ProxyEntity()) -> str:
+    """The EntityDescriptor text; `signature` is a ds:Signature template (or "" for unsigned)."""
     signing_cert = signing_cert or cert_b64(s.IDP_SIGNING)
+    encryption_cert = entity.encryption_cert or cert_b64(s.IDP_SIGNING)
     enc_methods = "".join(f'            <md:EncryptionMethod Algorithm="{a}"/>\n' for a in (
         "http://www.w3.org/2009/xmlenc11#aes256-gcm", "http://www.w3.org/2009/xmlenc11#aes128-gcm",
         "http://www.w3.org/2009/xmlenc11#rsa-oaep"))
-    attrs = "".join(f'        <saml2:Attribute FriendlyName="{f}" Name="{n}" NameFormat="{URI}"/>\n' for f, n in ATTRIBUTES)
+    attrs = "".join(f'        <saml2:Attribute FriendlyName="{f}" Name="{n}" NameFormat="{URI}"/>\n'
+                    for f, n in entity.attributes)
+    signing_methods = "".join(
+        '        <alg:SigningMethod xmlns:alg="urn:oasis:names:tc:SAML:metadata:algsupport" '
+        f'Algorithm="{a}" MinKeySize="{size}"/>\n' for a, size in entity.signing_methods)
     sig = "    " + signature.replace("\n", "\n    ") + "\n" if signature else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="{s.NS_DS}" '
-        f'xmlns:saml2="{s.NS_SAML}" ID="{s.METADATA_ID}" entityID="{entity_id}" validUntil="{valid_until}">\n'
+        f'xmlns:saml2="{s.NS_SAML}" ID="{entity.metadata_id}" entityID="{entity.entity_id}" validUntil="{valid_until}">\n'
         f"{sig}"
         "    <md:Extensions>\n"
         '        <mdattr:EntityAttributes xmlns:mdattr="urn:oasis:names:tc:SAML:metadata:attribute">\n'
@@ -64,20 +85,19 @@ def render(valid_until: str, signing_cert: str | None = None, signature: str = "
         "        </mdattr:EntityAttributes>\n"
         '        <alg:DigestMethod xmlns:alg="urn:oasis:names:tc:SAML:metadata:algsupport" '
         'Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>\n'
-        '        <alg:SigningMethod xmlns:alg="urn:oasis:names:tc:SAML:metadata:algsupport" '
-        'Algorithm="http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1" MinKeySize="3072"/>\n'
+        f"{signing_methods}"
         "    </md:Extensions>\n"
         '    <md:IDPSSODescriptor WantAuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">\n'
         "        <md:Extensions>\n"
-        f'            <eidas:NodeCountry xmlns:eidas="http://eidas.europa.eu/saml-extensions">{country}</eidas:NodeCountry>\n'
+        f'            <eidas:NodeCountry xmlns:eidas="http://eidas.europa.eu/saml-extensions">{entity.country}</eidas:NodeCountry>\n'
         "        </md:Extensions>\n"
         f"{_key_descriptor('signing', signing_cert)}"
-        f"{_key_descriptor('encryption', cert_b64(s.IDP_SIGNING), enc_methods)}"
+        f"{_key_descriptor('encryption', encryption_cert, enc_methods)}"
         f"        <md:NameIDFormat>{s.NAMEID_PERSISTENT}</md:NameIDFormat>\n"
         f"        <md:NameIDFormat>{s.NAMEID_TRANSIENT}</md:NameIDFormat>\n"
         f"        <md:NameIDFormat>{s.NAMEID_UNSPECIFIED}</md:NameIDFormat>\n"
         '        <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
-        f'Location="{sso_url}"/>\n'
+        f'Location="{entity.sso_url}"/>\n'
         f"{attrs}"
         "    </md:IDPSSODescriptor>\n"
         "    <md:Organization>\n"

@@ -27,6 +27,7 @@ from lxml import etree
 from . import scenario as s
 
 PSS_SHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -66,7 +67,12 @@ def load_cert(name: str) -> x509.Certificate:
 
 
 def cert_b64(name: str) -> str:
-    return base64.b64encode(load_cert(name).public_bytes(serialization.Encoding.DER)).decode("ascii")
+    return der_b64(load_cert(name))
+
+
+def der_b64(cert: x509.Certificate) -> str:
+    """The certificate as ds:X509Certificate content (base64 of the DER, one line)."""
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
 
 
 def _parser():
@@ -76,8 +82,12 @@ def _parser():
 # --- signatures ---------------------------------------------------------------------------------
 
 
-def signature_template(ref_uri: str, prefixes: str | None = None, declare_ds: bool = False) -> str:
-    """An enveloped ds:Signature template for python-xmlsec (empty values, empty certificate)."""
+def signature_template(ref_uri: str, prefixes: str | None = None, declare_ds: bool = False,
+                       method: str = PSS_SHA256) -> str:
+    """An enveloped ds:Signature template for python-xmlsec (empty values, empty certificate).
+
+    `method` is the SignatureMethod URI: RSASSA-PSS SHA-256 by default, `ECDSA_SHA256` for an EC key.
+    """
     inclusive = ""
     if prefixes:
         inclusive = f'<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{prefixes}"/>'
@@ -88,7 +98,7 @@ def signature_template(ref_uri: str, prefixes: str | None = None, declare_ds: bo
         f"<ds:Signature{decl}>\n"
         "    <ds:SignedInfo>\n"
         f'        <ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/>\n'
-        f'        <ds:SignatureMethod Algorithm="{PSS_SHA256}"/>\n'
+        f'        <ds:SignatureMethod Algorithm="{method}"/>\n'
         f'        <ds:Reference URI="{ref_uri}">\n'
         "            <ds:Transforms>\n"
         f'                <ds:Transform Algorithm="{ENVELOPED}"/>\n'
@@ -109,7 +119,12 @@ def signature_template(ref_uri: str, prefixes: str | None = None, declare_ds: bo
 
 
 def sign(text: str, signer: str, signature_xpath: str = "/*/ds:Signature") -> bytes:
-    """python-xmlsec fills the template at `signature_xpath` with `signer`'s key and certificate.
+    """python-xmlsec fills the template at `signature_xpath` with the test PKI's `signer` key and certificate."""
+    return sign_with(text, pki_path(signer, "key"), pki_path(signer, "crt"), signature_xpath)
+
+
+def sign_with(text: str, key_file, cert_file, signature_xpath: str = "/*/ds:Signature") -> bytes:
+    """python-xmlsec fills the template at `signature_xpath` with the key and certificate in these PEM files.
 
     IDs are registered from `ID` on every element and `Id` on XML-Enc elements, so that a
     Reference may designate either. The XML declaration (if any) and the rest of the text
@@ -126,8 +141,8 @@ def sign(text: str, signer: str, signature_xpath: str = "/*/ds:Signature") -> by
             ctx.register_id(el, "ID")
         if el.get("Id") is not None and etree.QName(el).namespace == s.NS_XENC:
             ctx.register_id(el, "Id")
-    key = xmlsec.Key.from_file(str(pki_path(signer, "key")), xmlsec.KeyFormat.PEM)
-    key.load_cert_from_file(str(pki_path(signer, "crt")), xmlsec.KeyFormat.CERT_PEM)
+    key = xmlsec.Key.from_file(str(key_file), xmlsec.KeyFormat.PEM)
+    key.load_cert_from_file(str(cert_file), xmlsec.KeyFormat.CERT_PEM)
     ctx.key = key
     ctx.sign(root.xpath(signature_xpath, namespaces={"ds": s.NS_DS, "saml2": s.NS_SAML})[0])
     out = etree.tostring(root, encoding="UTF-8", xml_declaration=False).decode("utf-8")
@@ -139,14 +154,21 @@ def sign(text: str, signer: str, signature_xpath: str = "/*/ds:Signature") -> by
 
 def encrypt_rsa(plaintext: bytes, recipient: str, *, cipher: str = "aes256-gcm", transport: str = "rsa-oaep",
                 data_id: str = s.ENC_DATA_ID, key_id: str = s.ENC_KEY_ID) -> str:
-    """xenc:EncryptedData (Type Element) of `plaintext`, key transported to `recipient`'s RSA cert."""
+    """xenc:EncryptedData (Type Element) of `plaintext`, key transported to the test PKI's `recipient` RSA cert."""
+    return encrypt_rsa_to(plaintext, pki_path(recipient, "crt").read_bytes(), cipher=cipher, transport=transport,
+                          data_id=data_id, key_id=key_id)
+
+
+def encrypt_rsa_to(plaintext: bytes, cert_pem: bytes, *, cipher: str = "aes256-gcm", transport: str = "rsa-oaep",
+                   data_id: str = s.ENC_DATA_ID, key_id: str = s.ENC_KEY_ID) -> str:
+    """xenc:EncryptedData (Type Element) of `plaintext`, key transported to the RSA certificate `cert_pem`."""
     cipher_uri, bits = CIPHERS[cipher]
     transport_uri, params = TRANSPORTS[transport]
     template = etree.fromstring(ENC_TEMPLATE.format(
         xenc=s.NS_XENC, ds=s.NS_DS, data_id=data_id, key_id=key_id, cipher=cipher_uri,
         transport=transport_uri, transport_params=params).encode())
     manager = xmlsec.KeysManager()
-    manager.add_key(xmlsec.Key.from_file(str(pki_path(recipient, "crt")), xmlsec.KeyFormat.CERT_PEM))
+    manager.add_key(xmlsec.Key.from_memory(cert_pem, xmlsec.KeyFormat.CERT_PEM))
     ctx = xmlsec.EncryptionContext(manager)
     ctx.key = xmlsec.Key.generate(xmlsec.KeyData.AES, bits, xmlsec.KeyDataType.SESSION)
     encrypted = ctx.encrypt_binary(template, plaintext)
@@ -158,12 +180,17 @@ P256_URI = "urn:oid:1.2.840.10045.3.1.7"
 
 def encrypt_ecdh_es(plaintext: bytes, recipient: str, *, data_id: str = s.ENC_DATA_ID,
                     key_id: str = s.ENC_KEY_ID) -> str:
-    """xenc:EncryptedData with ECDH-ES + ConcatKDF(SHA-256) + kw-aes256 + aes256-gcm, by hand.
+    """ECDH-ES encryption (see `encrypt_ecdh_es_to`) to the test PKI's `recipient` P-256 certificate."""
+    return encrypt_ecdh_es_to(plaintext, load_cert(recipient), data_id=data_id, key_id=key_id)
+
+
+def encrypt_ecdh_es_to(plaintext: bytes, cert: x509.Certificate, *, data_id: str = s.ENC_DATA_ID,
+                       key_id: str = s.ENC_KEY_ID) -> str:
+    """xenc:EncryptedData to the P-256 `cert`: ECDH-ES + ConcatKDF(SHA-256) + kw-aes256 + aes256-gcm, by hand.
 
     ConcatKDFParams AlgorithmID/PartyUInfo/PartyVInfo are "00": hexBinary whose first byte is
     the number of padding bits (eidas-spec §5.3), so each contributes zero octets to OtherInfo.
     """
-    cert = load_cert(recipient)
     peer = cert.public_key()
     if not isinstance(peer, ec.EllipticCurvePublicKey) or peer.curve.name != "secp256r1":
         raise ValueError("encrypt_ecdh_es needs a P-256 recipient certificate")
@@ -193,7 +220,7 @@ def encrypt_ecdh_es(plaintext: bytes, recipient: str, *, data_id: str = s.ENC_DA
         f'<dsig11:ECKeyValue xmlns:dsig11="{s.NS_DSIG11}"><dsig11:NamedCurve URI="{P256_URI}"/>'
         f"<dsig11:PublicKey>{b64(point)}</dsig11:PublicKey></dsig11:ECKeyValue>"
         "</ds:KeyValue></xenc:OriginatorKeyInfo>"
-        f"<xenc:RecipientKeyInfo><ds:X509Data><ds:X509Certificate>{cert_b64(recipient)}</ds:X509Certificate>"
+        f"<xenc:RecipientKeyInfo><ds:X509Data><ds:X509Certificate>{der_b64(cert)}</ds:X509Certificate>"
         "</ds:X509Data></xenc:RecipientKeyInfo>"
         "</xenc:AgreementMethod>"
         "</ds:KeyInfo>"
