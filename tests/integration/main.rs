@@ -13,6 +13,7 @@ mod saml_cli;
 mod saml_props;
 mod saml_sha1_oaep;
 mod saml_vectors;
+mod service;
 mod store_contract;
 mod store_redis;
 mod support;

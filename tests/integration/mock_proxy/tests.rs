@@ -160,6 +160,7 @@ fn peer(md: &ProxyServiceMetadata) -> Peer {
         highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
         require_signed_assertion: false,
         insecure_ignore_certificate_validity: false,
+        allow_sha1_oaep: true,
     }
 }
 

@@ -1,0 +1,264 @@
+//! The service end to end (issue 7): the real app on loopback ports, a mock foreign proxy
+//! service (`tests/oracles/mock_proxy.py`: Responses signed and encrypted by python-xmlsec and
+//! cryptography, never by our code) on real HTTP, and a test "browser" that carries cookies and
+//! forms between them. Scenario tests live in `service/`.
+
+mod api;
+mod journeys;
+mod shared_state;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use eidas_connector::clock::SystemClock;
+use eidas_connector::config::Config;
+use eidas_connector::startup::{AppHandle, Application};
+use serde_json::Value;
+
+use crate::mock_proxy::{parse_form, MockProxy};
+use crate::support::{repo_file, TempFile};
+
+/// The hub's bearer token in the tests.
+pub const TOKEN: &str = "a-long-random-token";
+
+/// How a test app is configured.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// `memory` or a Redis URL.
+    pub redis_url: Option<String>,
+    /// Extra TOML appended to the `[api]` section.
+    pub api_extra: String,
+    /// Extra TOML appended to the country entry.
+    pub country_extra: String,
+    /// Where metadata is cached (a restart reads it).
+    pub cache_dir: Option<String>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self { redis_url: None, api_extra: String::new(), country_extra: String::new(), cache_dir: None }
+    }
+}
+
+/// A running connector.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT` of the public listener.
+    pub public: String,
+    /// `http://127.0.0.1:PORT` of the internal listener.
+    pub internal: String,
+    /// Stops it.
+    pub handle: AppHandle,
+    /// The task serving it.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _config: TempFile,
+}
+
+impl TestApp {
+    /// Stops the app gracefully and waits for it.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}
+
+fn free_listener() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").unwrap()
+}
+
+/// The test configuration: `docker/config.toml`'s keys and organization, loopback URLs, one
+/// country served by `mock`.
+pub fn config_text(public_port: u16, mock: &MockProxy, opts: &AppOptions) -> String {
+    let certs = repo_file("certs").to_string_lossy().into_owned();
+    let reference = std::fs::read_to_string(repo_file("docker/config.toml")).unwrap();
+    let reference = reference
+        .replace("\"../certs/", &format!("\"{certs}/"))
+        .replace("https://localhost:8443", &format!("http://127.0.0.1:{public_port}"));
+    let store = match &opts.redis_url {
+        Some(url) => format!("backend = \"redis\"\nredis_url = \"{url}\"\nop_timeout_ms = 500"),
+        None => "backend = \"memory\"".into(),
+    };
+    let cache = opts.cache_dir.as_ref().map(|d| format!("metadata_cache_dir = \"{d}\"")).unwrap_or_default();
+    format!(
+        "{reference}\n\
+[server]\npublic_listen = \"127.0.0.1:{public_port}\"\ninternal_listen = \"127.0.0.1:0\"\nworkers = 2\n{cache}\n\
+[api]\ntokens = [\"{TOKEN}\", \"a-second-token-for-rotation\"]\nreturn_urls = [\"http://127.0.0.1:9/hub/\"]\n{api}\n\
+[store]\n{store}\n\
+[[countries]]\ncode = \"{code}\"\nmetadata_url = \"{md}\"\ntrust = [\"{certs}/test-pki/idp-metadata-signer.crt.pem\"]\n\
+insecure_allow_http = true\nrequire_signed_assertion = false\n{country}\n",
+        api = opts.api_extra,
+        code = mock.country(),
+        md = mock.metadata_url(),
+        country = opts.country_extra,
+    )
+}
+
+/// Starts the connector for `mock` (the mock is pointed at our metadata).
+pub async fn spawn_app(mock: &MockProxy, opts: &AppOptions) -> TestApp {
+    let public = free_listener();
+    let internal = free_listener();
+    let port = public.local_addr().unwrap().port();
+    let file = TempFile::new("config.toml", config_text(port, mock, opts).as_bytes());
+    let config = Config::load(Some(std::path::Path::new(file.path()))).unwrap();
+    let app = Application::build_with_listeners(config, Arc::new(SystemClock), public, internal).await.unwrap();
+    let (public, internal) =
+        (format!("http://127.0.0.1:{}", app.public_port()), format!("http://127.0.0.1:{}", app.internal_port()));
+    mock.set_connector_metadata_url(&format!("{public}/eidas/metadata"));
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp { public, internal, handle, task, _config: file }
+}
+
+/// A browser: no automatic redirects, its own cookies (by name; loopback only).
+pub struct Browser {
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+/// What a browser request got.
+#[derive(Debug)]
+pub struct Page {
+    /// Status.
+    pub status: u16,
+    /// `Location`, on a redirect.
+    pub location: Option<String>,
+    /// The body.
+    pub body: String,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Browser {
+    /// A fresh browser.
+    pub fn new() -> Self {
+        Self { http: client(), cookies: HashMap::new() }
+    }
+
+    fn absorb(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all(reqwest::header::SET_COOKIE) {
+            if let Some((pair, _)) = v.to_str().unwrap_or("").split_once(';').or(Some((v.to_str().unwrap_or(""), ""))) {
+                if let Some((k, val)) = pair.split_once('=') {
+                    self.cookies.insert(k.trim().to_owned(), val.trim().to_owned());
+                }
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn page(&mut self, res: reqwest::Response) -> Page {
+        self.absorb(&res);
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Page { status, location, body: res.text().await.unwrap(), headers }
+    }
+
+    /// GET `url`.
+    pub async fn get(&mut self, url: &str) -> Page {
+        let res = self.http.get(url).header("cookie", self.cookie_header()).send().await.unwrap();
+        self.page(res).await
+    }
+
+    /// POST a form to `url`.
+    pub async fn post_form(&mut self, url: &str, fields: &[(String, String)]) -> Page {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let res = self
+            .http
+            .post(url)
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.page(res).await
+    }
+
+    /// Forgets every cookie (another browser).
+    pub fn clear_cookies(&mut self) {
+        self.cookies.clear();
+    }
+}
+
+/// An HTTP client that never follows redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap()
+}
+
+/// `POST /api/v1/authn-requests` with `body`; (status, JSON).
+pub async fn start(app: &TestApp, body: &Value) -> (u16, Value) {
+    let res = client()
+        .post(format!("{}/api/v1/authn-requests", app.internal))
+        .bearer_auth(TOKEN)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A start body for the mock's country at `loa`.
+pub fn start_body(mock: &MockProxy, loa: &str) -> Value {
+    serde_json::json!({
+        "citizen_country": mock.country(),
+        "level_of_assurance": loa,
+        "requested_attributes": [{"name": "PlaceOfBirth", "required": false}, {"name": "Gender", "required": false}],
+        "return_url": "http://127.0.0.1:9/hub/callback",
+        "state": "hub-state-42",
+        "correlation_id": "corr-1",
+    })
+}
+
+/// `POST /api/v1/authn-responses/{handle}/consume`; (status, JSON).
+pub async fn consume(app: &TestApp, handle: &str) -> (u16, Value) {
+    let res = client()
+        .post(format!("{}/api/v1/authn-responses/{handle}/consume", app.internal))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The `response_handle` and `state` of a 303 back to the hub.
+pub fn back_at_hub(page: &Page) -> (String, Option<String>) {
+    assert_eq!(page.status, 303, "expected the 303 back to the hub, got {page:?}");
+    let location = page.location.as_deref().unwrap();
+    assert!(location.starts_with("http://127.0.0.1:9/hub/callback?"), "{location}");
+    let url = url::Url::parse(location).unwrap();
+    let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    (q.get("response_handle").cloned().unwrap(), q.get("state").cloned())
+}
+
+/// The browser journey up to the proxy's answer: our start page, the POST to the mock's SSO
+/// endpoint with `query` (the scenario), and the mock's auto-submit form (action, fields).
+pub async fn to_proxy_and_back(browser: &mut Browser, redirect: &str, query: &str) -> (String, Vec<(String, String)>) {
+    let start_page = browser.get(redirect).await;
+    assert_eq!(start_page.status, 200, "{start_page:?}");
+    let (action, fields) = parse_form(&start_page.body).expect("the auto-submit form");
+    let mock_page = browser.post_form(&format!("{action}?{query}"), &fields).await;
+    assert_eq!(mock_page.status, 200, "the mock refused our AuthnRequest: {}", mock_page.body);
+    parse_form(&mock_page.body).expect("the mock's auto-submit form")
+}
+
+/// The whole journey for `scenario` (`success`, `cancel`, …): start, browser, proxy, ACS; the
+/// page the ACS answered.
+pub async fn journey(app: &TestApp, mock: &MockProxy, loa: &str, query: &str) -> Page {
+    let (status, started) = start(app, &start_body(mock, loa)).await;
+    assert_eq!(status, 201, "{started}");
+    let mut browser = Browser::new();
+    let (acs, fields) = to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), query).await;
+    assert_eq!(acs, format!("{}/eidas/acs", app.public));
+    browser.post_form(&acs, &fields).await
+}

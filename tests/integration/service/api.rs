@@ -1,0 +1,3 @@
+//! The internal API's contract: authentication, validation, problem+json codes.
+
+use super::*;
