@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use eidas_connector::clock::SystemClock;
+use eidas_connector::clock::{Clock, ManualClock, SystemClock};
 use eidas_connector::config::Config;
 use eidas_connector::startup::{AppHandle, Application};
 use serde_json::Value;
@@ -33,11 +33,13 @@ pub struct AppOptions {
     pub country_extra: String,
     /// Where metadata is cached (a restart reads it).
     pub cache_dir: Option<String>,
+    /// The connector's clock (default: the system clock).
+    pub clock: Option<Arc<ManualClock>>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { redis_url: None, api_extra: String::new(), country_extra: String::new(), cache_dir: None }
+        Self { redis_url: None, api_extra: String::new(), country_extra: String::new(), cache_dir: None, clock: None }
     }
 }
 
@@ -100,7 +102,11 @@ pub async fn spawn_app(mock: &MockProxy, opts: &AppOptions) -> TestApp {
     let port = public.local_addr().unwrap().port();
     let file = TempFile::new("config.toml", config_text(port, mock, opts).as_bytes());
     let config = Config::load(Some(std::path::Path::new(file.path()))).unwrap();
-    let app = Application::build_with_listeners(config, Arc::new(SystemClock), public, internal).await.unwrap();
+    let clock: Arc<dyn Clock> = match &opts.clock {
+        Some(c) => Arc::clone(c) as Arc<dyn Clock>,
+        None => Arc::new(SystemClock),
+    };
+    let app = Application::build_with_listeners(config, clock, public, internal).await.unwrap();
     let (public, internal) =
         (format!("http://127.0.0.1:{}", app.public_port()), format!("http://127.0.0.1:{}", app.internal_port()));
     mock.set_connector_metadata_url(&format!("{public}/eidas/metadata"));
