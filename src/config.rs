@@ -400,7 +400,16 @@ impl Config {
         };
         let raw = config::Config::builder()
             .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml))
-            .add_source(config::Environment::with_prefix("EIDAS_CONNECTOR").prefix_separator("__").separator("__"))
+            .add_source(
+                config::Environment::with_prefix("EIDAS_CONNECTOR")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("api.tokens")
+                    .with_list_parse_key("api.return_urls")
+                    .with_list_parse_key("connector.protocol_versions"),
+            )
             .build()
             .map_err(|e| ConfigError(vec![format!("{}: {e}", path.display())]))?;
         let settings: Settings =

@@ -159,7 +159,14 @@ impl Flow {
             (false, first) => first,
         };
         Ok(match result {
-            Ok((Outcome::Authenticated(identity), ids)) => Verdict::Authenticated(identity, ids),
+            Ok((Outcome::Authenticated(identity), ids)) => {
+                if identity.sha1_oaep() {
+                    // Issue 6: accepted by default, but every use is recorded.
+                    self.metrics.sha1_oaep(code);
+                    tracing::info!(target: "security", event = "sha1_oaep", request_id = %record.request_id, country = %code);
+                }
+                Verdict::Authenticated(identity, ids)
+            }
             Ok((Outcome::Failed { status, code }, _)) => Verdict::Failed(code, Some(status), "status"),
             Err(e) => {
                 tracing::warn!(
