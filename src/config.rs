@@ -200,8 +200,9 @@ impl Default for ServerSettings {
     }
 }
 
-/// `[api]`: who may call the internal API and where users may be sent back.
-#[derive(Debug, Clone, Deserialize)]
+/// `[api]`: who may call the internal API and where users may be sent back. `Debug` hides the
+/// tokens.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSettings {
     /// Bearer tokens of the hub (several during a rotation). Secrets: never printed.
@@ -219,6 +220,30 @@ pub struct ApiSettings {
     /// How long a finished request's status (no personal data) stays visible, seconds.
     #[serde(default = "default_status_retention_secs")]
     pub status_retention_secs: u64,
+}
+
+impl std::fmt::Debug for ApiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiSettings")
+            .field("tokens", &format_args!("[{} redacted]", self.tokens.len()))
+            .field("return_urls", &self.return_urls)
+            .field("request_ttl_secs", &self.request_ttl_secs)
+            .field("response_ttl_secs", &self.response_ttl_secs)
+            .field("status_retention_secs", &self.status_retention_secs)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for StoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSettings")
+            .field("backend", &self.backend)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "[redacted]"))
+            .field("key_prefix", &self.key_prefix)
+            .field("op_timeout_ms", &self.op_timeout_ms)
+            .field("max_entries", &self.max_entries)
+            .finish()
+    }
 }
 
 impl Default for ApiSettings {
@@ -243,8 +268,9 @@ fn default_status_retention_secs() -> u64 {
     3600
 }
 
-/// `[store]`: where pending requests, results and the replay cache live.
-#[derive(Debug, Clone, Deserialize)]
+/// `[store]`: where pending requests, results and the replay cache live. `Debug` hides the
+/// Redis URL (it may hold a password).
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSettings {
     /// `memory` (one instance) or `redis` (several instances).
@@ -784,6 +810,16 @@ mod tests {
         ] {
             assert!(all.contains(needle), "{needle} not reported in:\n{all}");
         }
+    }
+
+    #[test]
+    fn debug_output_hides_the_api_tokens_and_the_redis_url() {
+        let api = ApiSettings { tokens: vec!["secret-token-123456".into()], ..ApiSettings::default() };
+        let store =
+            StoreSettings { redis_url: Some("redis://:hunter2@127.0.0.1:6379/0".into()), ..StoreSettings::default() };
+        let text = format!("{api:?} {store:?}");
+        assert!(!text.contains("secret-token") && !text.contains("hunter2"), "{text}");
+        assert!(text.contains("[1 redacted]") && text.contains("[redacted]"), "{text}");
     }
 
     #[test]
