@@ -268,3 +268,79 @@ pub async fn journey(app: &TestApp, mock: &MockProxy, loa: &str, query: &str) ->
     assert_eq!(acs, format!("{}/eidas/acs", app.public));
     browser.post_form(&acs, &fields).await
 }
+
+/// A mock proxy service for `XA` and the connector beside it, configured by `opts`.
+pub async fn setup_with(opts: &AppOptions) -> Option<(MockProxy, TestApp)> {
+    let mock = MockProxy::start("XA")?;
+    let app = spawn_app(&mock, opts).await;
+    Some((mock, app))
+}
+
+/// [`setup_with`] the default options.
+pub async fn setup() -> Option<(MockProxy, TestApp)> {
+    setup_with(&AppOptions::default()).await
+}
+
+/// An HTTP answer read whole (API calls, public endpoints).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: u16,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body.
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (`Value::Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// The first header `name`, when present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends `request` and reads the answer whole.
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let res = request.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    Reply { status, headers, text: res.text().await.unwrap() }
+}
+
+/// `GET` of an internal API path with the hub's token.
+pub async fn api_get(app: &TestApp, path: &str) -> Reply {
+    send(client().get(format!("{}{path}", app.internal)).bearer_auth(TOKEN)).await
+}
+
+/// `POST` of an internal API path with the hub's token and no body.
+pub async fn api_post(app: &TestApp, path: &str) -> Reply {
+    send(client().post(format!("{}{path}", app.internal)).bearer_auth(TOKEN)).await
+}
+
+/// Checks that `reply` is an RFC 9457 problem with `status` and `code`, whose `request_id` is
+/// the `X-Request-Id` of the answer; returns the body.
+pub fn assert_problem(reply: &Reply, status: u16, code: &str) -> Value {
+    assert_eq!(reply.status, status, "{reply:?}");
+    assert_eq!(reply.header("content-type"), Some("application/problem+json"), "{reply:?}");
+    let body = reply.json();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["type"], "about:blank", "{body}");
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    let request_id = reply.header("x-request-id").expect("X-Request-Id");
+    assert_eq!(body["request_id"], request_id, "{body}");
+    body
+}
+
+/// The request id an error page shows (`<code>…</code>`).
+pub fn page_request_id(html: &str) -> Option<&str> {
+    let start = html.find("<code>")? + "<code>".len();
+    let end = html[start..].find("</code>")? + start;
+    Some(&html[start..end])
+}
