@@ -45,6 +45,9 @@ pub enum BrowserStart {
         countries: Vec<CountryChoice>,
         /// `fr` or `en`.
         locale: &'static str,
+        /// The hub's `return_url`, where "back" sends the browser (a 303 after the page's
+        /// POST: the page's CSP `form-action` must allow its origin).
+        return_url: String,
     },
     /// The auto-submit form to the proxy service.
     AutoSubmit {
@@ -292,6 +295,7 @@ impl Flow {
                 request_id: record.request_id,
                 countries: self.country_choices(locale),
                 locale,
+                return_url: record.return_url,
             }),
         }
     }
