@@ -43,6 +43,11 @@ async fn calls_without_a_token_or_with_a_wrong_one_are_401_and_the_second_token_
         let reply = send(client().get(&countries).bearer_auth(token)).await;
         assert_eq!(reply.status, 200, "{reply:?}");
     }
+    // The authentication scheme is case-insensitive (RFC 9110 §11.1).
+    for scheme in ["bearer", "BEARER"] {
+        let reply = send(client().get(&countries).header("authorization", format!("{scheme} {TOKEN}"))).await;
+        assert_eq!(reply.status, 200, "{scheme}: {reply:?}");
+    }
     app.stop().await;
 }
 
