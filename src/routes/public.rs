@@ -57,6 +57,16 @@ pub(super) fn error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> 
             (StatusCode::BAD_REQUEST, ErrorKind::Generic)
         }
     };
+    render_error_page(req, status, kind)
+}
+
+/// The error page of a form body refused before any handler ran (too large, malformed).
+pub(super) fn form_error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse {
+    render_error_page(req, status, ErrorKind::Generic)
+}
+
+/// An error page in the browser's language, with this response's nonce in its CSP.
+fn render_error_page(req: &HttpRequest, status: StatusCode, kind: ErrorKind) -> HttpResponse {
     let lang = crate::flow::choose_locale(None, accept_language(req));
     let n = nonce();
     page(status, &n, "'none'", ui::render_error(lang, &n, kind, &current_request_id(), None))

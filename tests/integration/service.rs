@@ -344,3 +344,15 @@ pub fn page_request_id(html: &str) -> Option<&str> {
     let end = html[start..].find("</code>")? + start;
     Some(&html[start..end])
 }
+
+/// Checks that the inline `<style>` of an HTML page is allowed by the page's CSP nonce.
+pub fn assert_style_allowed(html: &str, csp: Option<&str>) {
+    let nonce = html
+        .split_once("<style nonce=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(nonce, _)| nonce)
+        .unwrap_or_else(|| panic!("no styled page: {html}"));
+    let csp = csp.expect("a CSP");
+    assert!(nonce.len() >= 22, "a guessable nonce {nonce:?}");
+    assert!(csp.contains(&format!("style-src 'nonce-{nonce}'")), "{csp}\n{html}");
+}

@@ -103,6 +103,7 @@ async fn an_acs_form_over_max_form_bytes_is_413_with_the_error_page() {
     assert_eq!(reply.status, 413, "{}", reply.status);
     assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"));
     assert_eq!(page_request_id(&reply.text), reply.header("x-request-id"), "{}", reply.text);
+    assert_style_allowed(&reply.text, reply.header("content-security-policy"));
     app.stop().await;
 }
 

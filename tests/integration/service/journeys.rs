@@ -161,6 +161,7 @@ async fn the_same_acs_post_again_gets_an_error_page_and_the_first_handle_still_c
     for detail in ["request_not_found", "saml", "replay", "InResponseTo", "RelayState"] {
         assert!(!again.body.contains(detail), "{detail} shown: {}", again.body);
     }
+    assert_style_allowed(&again.body, again.headers["content-security-policy"].to_str().ok());
 
     let (status, body) = consume(&app, &handle).await;
     assert_eq!(status, 200, "{body}");
