@@ -3,6 +3,32 @@
 
 use super::*;
 
+/// The hub's consume of the failure a 303 carries: checks the status and the code, that no
+/// identity came with it, and returns the `error` object.
+async fn failure_at_hub(app: &TestApp, page: &Page, code: &str) -> Value {
+    let (handle, state) = back_at_hub(page);
+    assert_eq!(state.as_deref(), Some("hub-state-42"));
+    let (status, body) = consume(app, &handle).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "failure", "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    for identity in ["issuer", "level_of_assurance", "authn_instant", "subject", "attributes", "person", "claims"] {
+        assert!(body.get(identity).is_none(), "{identity} in a failure: {body}");
+    }
+    body["error"].clone()
+}
+
+/// Started by the hub with `body`: the browser has the start page's auto-submit form posted to
+/// the mock with `query`, and holds the mock's form to the ACS (action, fields).
+async fn at_proxy(app: &TestApp, body: &Value, query: &str) -> (Value, Browser, String, Vec<(String, String)>) {
+    let (status, started) = start(app, body).await;
+    assert_eq!(status, 201, "{started}");
+    let mut browser = Browser::new();
+    let (acs, fields) = to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), query).await;
+    assert_eq!(acs, format!("{}/eidas/acs", app.public));
+    (started, browser, acs, fields)
+}
+
 #[tokio::test]
 async fn a_citizen_signs_in_at_each_level_and_the_hub_consumes_the_identity_once() {
     let Some((mock, app)) = setup().await else { return };
@@ -29,32 +55,6 @@ async fn a_citizen_signs_in_at_each_level_and_the_hub_consumes_the_identity_once
         assert_eq!(problem["code"], "response_handle_not_found");
     }
     app.stop().await;
-}
-
-/// The hub's consume of the failure a 303 carries: checks the status and the code, that no
-/// identity came with it, and returns the `error` object.
-async fn failure_at_hub(app: &TestApp, page: &Page, code: &str) -> Value {
-    let (handle, state) = back_at_hub(page);
-    assert_eq!(state.as_deref(), Some("hub-state-42"));
-    let (status, body) = consume(app, &handle).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "failure", "{body}");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    for identity in ["issuer", "level_of_assurance", "authn_instant", "subject", "attributes", "person", "claims"] {
-        assert!(body.get(identity).is_none(), "{identity} in a failure: {body}");
-    }
-    body["error"].clone()
-}
-
-/// Started by the hub with `body`: the browser has the start page's auto-submit form posted to
-/// the mock with `query`, and holds the mock's form to the ACS (action, fields).
-async fn at_proxy(app: &TestApp, body: &Value, query: &str) -> (Value, Browser, String, Vec<(String, String)>) {
-    let (status, started) = start(app, body).await;
-    assert_eq!(status, 201, "{started}");
-    let mut browser = Browser::new();
-    let (acs, fields) = to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), query).await;
-    assert_eq!(acs, format!("{}/eidas/acs", app.public));
-    (started, browser, acs, fields)
 }
 
 #[tokio::test]
@@ -210,7 +210,7 @@ async fn a_response_after_the_request_expired_returns_to_the_hub_with_expired() 
 }
 
 #[tokio::test]
-async fn the_start_page_of_an_expired_request_is_a_404_error_page() {
+async fn an_expired_request_has_a_404_start_page_the_status_expired_and_cannot_be_cancelled() {
     let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
     let opts = AppOptions { clock: Some(Arc::clone(&clock)), ..AppOptions::default() };
     let Some((mock, app)) = setup_with(&opts).await else { return };
@@ -222,6 +222,11 @@ async fn the_start_page_of_an_expired_request_is_a_404_error_page() {
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
     assert!(page.body.contains("plus valide"), "{}", page.body);
     assert!(parse_form(&page.body).is_none(), "no form to the proxy: {}", page.body);
+    let request_id = started["request_id"].as_str().unwrap();
+    let status = api_get(&app, &format!("/api/v1/authn-requests/{request_id}")).await.json();
+    assert_eq!(status["status"], "expired", "{status}");
+    let cancel = api_post(&app, &format!("/api/v1/authn-requests/{request_id}/cancel")).await;
+    assert_problem(&cancel, 409, "request_not_pending");
     app.stop().await;
 }
 
