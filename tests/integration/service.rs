@@ -254,14 +254,21 @@ pub async fn to_proxy_and_back(browser: &mut Browser, redirect: &str, query: &st
     parse_form(&mock_page.body).expect("the mock's auto-submit form")
 }
 
-/// The whole journey for `scenario` (`success`, `cancel`, …): start, browser, proxy, ACS; the
-/// page the ACS answered.
-pub async fn journey(app: &TestApp, mock: &MockProxy, loa: &str, query: &str) -> Page {
-    let (status, started) = start(app, &start_body(mock, loa)).await;
+/// Started by the hub with `body`: the browser has the start page's auto-submit form posted to
+/// the mock with `query`, and holds the mock's form to the ACS (action, fields).
+pub async fn at_proxy(app: &TestApp, body: &Value, query: &str) -> (Value, Browser, String, Vec<(String, String)>) {
+    let (status, started) = start(app, body).await;
     assert_eq!(status, 201, "{started}");
     let mut browser = Browser::new();
     let (acs, fields) = to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), query).await;
     assert_eq!(acs, format!("{}/eidas/acs", app.public));
+    (started, browser, acs, fields)
+}
+
+/// The whole journey for `scenario` (`success`, `cancel`, …): start, browser, proxy, ACS; the
+/// page the ACS answered.
+pub async fn journey(app: &TestApp, mock: &MockProxy, loa: &str, query: &str) -> Page {
+    let (_, mut browser, acs, fields) = at_proxy(app, &start_body(mock, loa), query).await;
     browser.post_form(&acs, &fields).await
 }
 

@@ -256,11 +256,8 @@ async fn cancel_of_a_pending_request_kills_its_start_page_and_is_idempotent() {
 #[tokio::test]
 async fn cancel_of_a_completed_request_is_409_request_not_pending() {
     let Some((mock, app)) = setup().await else { return };
-    let (status, started) = start(&app, &start_body(&mock, "substantial")).await;
-    assert_eq!(status, 201, "{started}");
-    let mut browser = Browser::new();
-    let (acs, fields) =
-        to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), "scenario=success").await;
+    let (started, mut browser, acs, fields) =
+        at_proxy(&app, &start_body(&mock, "substantial"), "scenario=success").await;
     let (handle, _) = back_at_hub(&browser.post_form(&acs, &fields).await);
     let cancel = format!("/api/v1/authn-requests/{}/cancel", started["request_id"].as_str().unwrap());
     assert_problem(&api_post(&app, &cancel).await, 409, "request_not_pending");

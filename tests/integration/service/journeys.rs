@@ -18,17 +18,6 @@ async fn failure_at_hub(app: &TestApp, page: &Page, code: &str) -> Value {
     body["error"].clone()
 }
 
-/// Started by the hub with `body`: the browser has the start page's auto-submit form posted to
-/// the mock with `query`, and holds the mock's form to the ACS (action, fields).
-async fn at_proxy(app: &TestApp, body: &Value, query: &str) -> (Value, Browser, String, Vec<(String, String)>) {
-    let (status, started) = start(app, body).await;
-    assert_eq!(status, 201, "{started}");
-    let mut browser = Browser::new();
-    let (acs, fields) = to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), query).await;
-    assert_eq!(acs, format!("{}/eidas/acs", app.public));
-    (started, browser, acs, fields)
-}
-
 #[tokio::test]
 async fn a_citizen_signs_in_at_each_level_and_the_hub_consumes_the_identity_once() {
     let Some((mock, app)) = setup().await else { return };
