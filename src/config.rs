@@ -208,7 +208,7 @@ pub struct ApiSettings {
     /// Bearer tokens of the hub (several during a rotation). Secrets: never printed.
     #[serde(default)]
     pub tokens: Vec<String>,
-    /// Allow-list: a `return_url` must start with one of these.
+    /// Allow-list: a `return_url` must be under one of these (same origin, path prefix).
     #[serde(default)]
     pub return_urls: Vec<String>,
     /// How long a started request waits for the citizen, seconds.

@@ -45,6 +45,9 @@ pub enum BrowserStart {
         countries: Vec<CountryChoice>,
         /// `fr` or `en`.
         locale: &'static str,
+        /// The hub's `return_url`, where "back" sends the browser (a 303 after the page's
+        /// POST: the page's CSP `form-action` must allow its origin).
+        return_url: String,
     },
     /// The auto-submit form to the proxy service.
     AutoSubmit {
@@ -84,6 +87,23 @@ fn parse_loa(s: &str) -> Result<LevelOfAssurance, FlowError> {
         Some(_) => Err(FlowError::LoaNotSupported("low is not accepted".into())),
         None => Err(FlowError::LoaNotSupported(format!("unknown level {s:?}"))),
     }
+}
+
+/// `candidate` as the browser will be sent to it, when it is under one of the `allowed`
+/// prefixes. The check is made on the parsed URL, the one the 303 uses: a text prefix alone
+/// lets `…/hub/../elsewhere` (or `%2e%2e`, or `..\`) through, which the URL parser resolves
+/// outside the allowed path.
+fn allowed_return_url(candidate: &str, allowed: &[String]) -> Option<String> {
+    let url = url::Url::parse(candidate).ok()?;
+    // Credentials in a return URL are never legitimate (and would be echoed in the 303).
+    if !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    allowed
+        .iter()
+        .filter_map(|a| url::Url::parse(a).ok())
+        .any(|a| a.origin() == url.origin() && url.path().starts_with(a.path()))
+        .then(|| url.to_string())
 }
 
 fn bounded(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, FlowError> {
@@ -164,13 +184,11 @@ impl Flow {
     pub async fn start(&self, body: StartRequest) -> Result<Started, FlowError> {
         let level_of_assurance = parse_loa(&body.level_of_assurance)?;
         let requested_attributes = resolve_attributes(&body)?;
-        let return_url = body.return_url.clone();
-        if return_url.chars().count() > MAX_URL_CHARS
-            || !self.config.settings.api.return_urls.iter().any(|p| return_url.starts_with(p.as_str()))
-            || url::Url::parse(&return_url).is_err()
-        {
+        if body.return_url.chars().count() > MAX_URL_CHARS {
             return Err(FlowError::ReturnUrlNotAllowed);
         }
+        let return_url = allowed_return_url(&body.return_url, &self.config.settings.api.return_urls)
+            .ok_or(FlowError::ReturnUrlNotAllowed)?;
         let sp_type = match body.sp_type.as_deref() {
             None => self.config.settings.connector.sp_type,
             Some("public") => SpType::Public,
@@ -277,6 +295,7 @@ impl Flow {
                 request_id: record.request_id,
                 countries: self.country_choices(locale),
                 locale,
+                return_url: record.return_url,
             }),
         }
     }
@@ -395,6 +414,30 @@ mod tests {
         assert_eq!(choose_locale(Some("de"), Some("de-DE,en;q=0.8")), "en");
         assert_eq!(choose_locale(None, Some("es")), "fr");
         assert_eq!(choose_locale(None, None), "fr");
+    }
+
+    #[test]
+    fn a_return_url_is_checked_once_resolved_against_the_allowed_origin_and_path() {
+        let allowed = vec!["https://hub.example/hub/".to_owned()];
+        let ok = |u: &str| allowed_return_url(u, &allowed);
+        assert_eq!(ok("https://hub.example/hub/cb?x=1").as_deref(), Some("https://hub.example/hub/cb?x=1"));
+        assert_eq!(ok("HTTPS://HUB.example/hub/./cb").as_deref(), Some("https://hub.example/hub/cb"));
+        for refused in [
+            "https://hub.example/hub/../admin",
+            "https://hub.example/hub/%2e%2e/admin",
+            "https://hub.example/hub/..\\admin",
+            "https://hub.example.evil.test/hub/",
+            "https://hub.example:8443/hub/cb",
+            "http://hub.example/hub/cb",
+            "https://user:pw@hub.example/hub/cb",
+            "/hub/cb",
+        ] {
+            assert_eq!(ok(refused), None, "{refused}");
+        }
+        // An entry without a path allows the whole origin, and only it.
+        let origin_only = vec!["https://hub.example".to_owned()];
+        assert!(allowed_return_url("https://hub.example/any", &origin_only).is_some());
+        assert!(allowed_return_url("https://hub.example.evil.test/", &origin_only).is_none());
     }
 
     #[test]

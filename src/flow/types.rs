@@ -43,7 +43,8 @@ pub struct StartRequest {
     /// `persistent`, `transient` or `unspecified` (default `persistent`).
     #[serde(default)]
     pub name_id_format: Option<String>,
-    /// Where the browser goes back; must start with one of the configured `api.return_urls`.
+    /// Where the browser goes back; must be under one of the configured `api.return_urls` (same
+    /// origin, path prefix; checked once parsed, so `..` cannot leave it).
     pub return_url: String,
     /// Opaque to the connector, echoed on the way back.
     #[serde(default)]

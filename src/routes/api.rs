@@ -46,8 +46,10 @@ impl FromRequest for Hub {
             req.headers()
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|t| tokens.accepts(t.trim()))
+                .and_then(|v| v.split_once(' '))
+                // RFC 9110 §11.1: the authentication scheme is case-insensitive.
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .is_some_and(|(_, t)| tokens.accepts(t.trim()))
         });
         std::future::ready(if ok { Ok(Hub) } else { Err(ApiError::unauthorized()) })
     }

@@ -76,20 +76,10 @@ pub fn form_config(limit: usize) -> web::FormConfig {
             UrlencodedError::Overflow { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         };
-        let lang = crate::flow::choose_locale(
-            None,
-            req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-        );
-        let html =
-            crate::ui::render_error(lang, "-", crate::ui::ErrorKind::Generic, &request_id::current_request_id(), None);
         tracing::warn!(
             code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "invalid_form" },
             "form refused"
         );
-        actix_web::error::InternalError::from_response(
-            e,
-            actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html),
-        )
-        .into()
+        actix_web::error::InternalError::from_response(e, public::form_error_page(req, status)).into()
     })
 }

@@ -57,6 +57,16 @@ pub(super) fn error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> 
             (StatusCode::BAD_REQUEST, ErrorKind::Generic)
         }
     };
+    render_error_page(req, status, kind)
+}
+
+/// The error page of a form body refused before any handler ran (too large, malformed).
+pub(super) fn form_error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse {
+    render_error_page(req, status, ErrorKind::Generic)
+}
+
+/// An error page in the browser's language, with this response's nonce in its CSP.
+fn render_error_page(req: &HttpRequest, status: StatusCode, kind: ErrorKind) -> HttpResponse {
     let lang = crate::flow::choose_locale(None, accept_language(req));
     let n = nonce();
     page(status, &n, "'none'", ui::render_error(lang, &n, kind, &current_request_id(), None))
@@ -75,16 +85,26 @@ fn binding_cookie(state: &AppState, name: String, value: String) -> Cookie<'stat
     c.max_age(actix_web::cookie::time::Duration::seconds(state.flow.ttls.request.whole_seconds())).finish()
 }
 
+/// The origin of `url` for a CSP source list (`'none'` when it has none).
+fn origin(url: &str) -> String {
+    match url::Url::parse(url).map(|u| u.origin()) {
+        Ok(o) if o.is_tuple() => o.ascii_serialization(),
+        _ => "'none'".into(),
+    }
+}
+
 fn render_start(state: &AppState, req: &HttpRequest, start: BrowserStart) -> HttpResponse {
     let n = nonce();
     match start {
-        BrowserStart::CountryPage { countries, locale, .. } => {
+        BrowserStart::CountryPage { countries, locale, return_url, .. } => {
             let action = req.path().to_owned();
-            page(StatusCode::OK, &n, "'self'", ui::render_country_page(locale, &n, &action, &countries))
+            // The page posts to us; "back" answers with a 303 to the hub, and Chrome and Safari
+            // hold the redirect of a form submission to form-action too (w3c/webappsec-csp#8).
+            let form_action = format!("'self' {}", origin(&return_url));
+            page(StatusCode::OK, &n, &form_action, ui::render_country_page(locale, &n, &action, &countries))
         }
         BrowserStart::AutoSubmit { action, saml_request, relay_state, cookie, locale, .. } => {
-            let origin =
-                url::Url::parse(&action).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| "'none'".into());
+            let origin = origin(&action);
             let html = ui::render_auto_submit(locale, &n, &action, &saml_request, &relay_state);
             let mut res = page(StatusCode::OK, &n, &origin, html);
             if res.add_cookie(&binding_cookie(state, cookie.0, cookie.1)).is_err() {
