@@ -54,6 +54,7 @@ async fn metadata_server_down_at_startup_leaves_the_country_unavailable_until_a_
     let xa = country(&app, "XA").await;
     assert_eq!(xa["available"], false, "{xa}");
     assert_eq!(xa["reason"], "metadata_fetch_failed", "{xa}");
+    assert_eq!(refresh_error(&app, "XA").await.as_deref(), Some("peers.fetch_connect"));
     let (status, problem) = start(&app, &start_body(&mock, "substantial")).await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["code"], "country_unavailable", "{problem}");
@@ -71,6 +72,7 @@ async fn metadata_server_down_at_startup_leaves_the_country_unavailable_until_a_
     .await;
     assert_eq!(xa["reason"], Value::Null, "{xa}");
     assert_eq!(xa["levels_of_assurance"], serde_json::json!(["substantial", "high"]), "{xa}");
+    assert_eq!(refresh_error(&app, "XA").await, None);
     assert_journey_succeeds(&app, &mock).await;
     assert_eq!(readyz(&app).await.status, 200);
     app.stop().await;
@@ -144,5 +146,36 @@ async fn after_a_signing_key_rollover_the_next_response_is_accepted_after_one_me
     let xa = country(&app, "XA").await;
     assert_eq!(xa["available"], true, "{xa}");
     assert_eq!(refresh_error(&app, "XA").await, None);
+    app.stop().await;
+}
+
+/// Several Responses signed by the new key at once: one rollover fetch (the others wait for it,
+/// then fall within its cooldown), and every one is accepted.
+#[tokio::test]
+async fn after_a_rollover_responses_arriving_together_are_all_accepted() {
+    let Some(mock) = MockProxy::start("XA") else { return };
+    let app = spawn_app(&mock, &AppOptions::default()).await;
+    assert_journey_succeeds(&app, &mock).await;
+    mock.rollover();
+    let mut pending = Vec::new();
+    for _ in 0..6 {
+        let (status, started) = start(&app, &start_body(&mock, "substantial")).await;
+        assert_eq!(status, 201, "{started}");
+        let mut browser = Browser::new();
+        let (acs, fields) =
+            to_proxy_and_back(&mut browser, started["browser_redirect_url"].as_str().unwrap(), "scenario=success")
+                .await;
+        pending.push((browser, acs, fields));
+    }
+    let mut posts = tokio::task::JoinSet::new();
+    for (mut browser, acs, fields) in pending {
+        posts.spawn(async move { browser.post_form(&acs, &fields).await });
+    }
+    while let Some(page) = posts.join_next().await {
+        let (handle, _) = back_at_hub(&page.unwrap());
+        let (status, body) = consume(&app, &handle).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], "success", "{body}");
+    }
     app.stop().await;
 }

@@ -101,6 +101,50 @@ async fn two_instances_on_one_redis_share_requests_results_and_the_replay_cache(
 }
 
 #[tokio::test]
+async fn one_response_posted_to_two_instances_at_once_completes_the_request_once() {
+    let Some(redis) = RedisServer::start() else { return };
+    let Some(mock) = MockProxy::start("XA") else { return };
+    let a = app_on(&redis, &mock).await;
+    let b_options =
+        AppOptions { redis_url: Some(redis.url()), public_origin: Some(a.public.clone()), ..AppOptions::default() };
+    let b = spawn_app(&mock, &b_options).await;
+    let (status, started) = start(&a, &start_body(&mock, "substantial")).await;
+    assert_eq!(status, 201, "{started}");
+    let mut browser = Browser::new();
+    let redirect = started["browser_redirect_url"].as_str().unwrap();
+    let (_, fields) = to_proxy_and_back(&mut browser, redirect, "scenario=success").await;
+
+    // A double submit that the load balancer spreads over both instances.
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
+    let post = |base: &str| {
+        client()
+            .post(format!("{base}/eidas/acs"))
+            .header("cookie", browser.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+    };
+    let (on_a, on_b) = tokio::join!(post(&a.public), post(&b.public));
+    let (on_a, on_b) = (on_a.unwrap(), on_b.unwrap());
+    let mut statuses = [on_a.status().as_u16(), on_b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 400], "exactly one instance completes the request");
+    let winner = if on_a.status() == 303 { &on_a } else { &on_b };
+    let location = winner.headers()["location"].to_str().unwrap();
+    let handle = url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "response_handle")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let (status, body) = consume(&b, &handle).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "success", "{body}");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn redis_stopped_mid_flow_gives_503_everywhere_and_the_same_app_serves_again_once_redis_is_back() {
     let Some(mut redis) = RedisServer::start() else { return };
     let Some(mock) = MockProxy::start("XA") else { return };
