@@ -200,6 +200,58 @@ impl Default for ServerSettings {
     }
 }
 
+/// `[peers]`: when the member states' metadata is fetched again. A refresh that fails keeps the
+/// last good copy until its own `validUntil`; these keys only say how often to try.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeersSettings {
+    /// Shortest interval between two scheduled refreshes of a country, seconds.
+    #[serde(default = "default_metadata_refresh_min_secs")]
+    pub metadata_refresh_min_secs: u64,
+    /// Longest interval between two scheduled refreshes of a country, seconds (sooner when the
+    /// metadata's `validUntil` or `cacheDuration` says so).
+    #[serde(default = "default_metadata_refresh_max_secs")]
+    pub metadata_refresh_max_secs: u64,
+    /// First retry delay after a failed fetch, seconds (then doubled, with jitter).
+    #[serde(default = "default_metadata_retry_initial_secs")]
+    pub metadata_retry_initial_secs: u64,
+    /// Longest retry delay after failed fetches, seconds.
+    #[serde(default = "default_metadata_retry_max_secs")]
+    pub metadata_retry_max_secs: u64,
+    /// At most one extra fetch per country in this interval when a Response is signed by a key
+    /// the metadata does not publish (key rollover), seconds.
+    #[serde(default = "default_metadata_rollover_cooldown_secs")]
+    pub metadata_rollover_cooldown_secs: u64,
+}
+
+fn default_metadata_refresh_min_secs() -> u64 {
+    60
+}
+fn default_metadata_refresh_max_secs() -> u64 {
+    3600
+}
+fn default_metadata_retry_initial_secs() -> u64 {
+    5
+}
+fn default_metadata_retry_max_secs() -> u64 {
+    300
+}
+fn default_metadata_rollover_cooldown_secs() -> u64 {
+    60
+}
+
+impl Default for PeersSettings {
+    fn default() -> Self {
+        Self {
+            metadata_refresh_min_secs: default_metadata_refresh_min_secs(),
+            metadata_refresh_max_secs: default_metadata_refresh_max_secs(),
+            metadata_retry_initial_secs: default_metadata_retry_initial_secs(),
+            metadata_retry_max_secs: default_metadata_retry_max_secs(),
+            metadata_rollover_cooldown_secs: default_metadata_rollover_cooldown_secs(),
+        }
+    }
+}
+
 /// `[api]`: who may call the internal API and where users may be sent back. `Debug` hides the
 /// tokens.
 #[derive(Clone, Deserialize)]
@@ -383,6 +435,9 @@ pub struct Settings {
     /// The listeners.
     #[serde(default)]
     pub server: ServerSettings,
+    /// The metadata refresh schedule.
+    #[serde(default)]
+    pub peers: PeersSettings,
     /// The hub's API access.
     #[serde(default)]
     pub api: ApiSettings,
@@ -589,10 +644,10 @@ impl Config {
     }
 }
 
-/// The checks of `[server]`, `[api]` and `[store]` (the service's sections; the operator
-/// commands ignore them).
+/// The checks of `[server]`, `[api]`, `[store]` and `[peers]` (the service's sections; the
+/// operator commands ignore them).
 fn validate_service(settings: &Settings, problems: &mut Vec<String>) {
-    let (server, api, store) = (&settings.server, &settings.api, &settings.store);
+    let (server, api, store, peers) = (&settings.server, &settings.api, &settings.store, &settings.peers);
     for (name, addr) in
         [("server.public_listen", &server.public_listen), ("server.internal_listen", &server.internal_listen)]
     {
@@ -621,6 +676,18 @@ fn validate_service(settings: &Settings, problems: &mut Vec<String>) {
     }
     if api.request_ttl_secs < 60 || api.response_ttl_secs < 10 || api.response_ttl_secs > 3600 {
         problems.push("api.request_ttl_secs must be at least 60, api.response_ttl_secs within 10..=3600".into());
+    }
+    if peers.metadata_refresh_min_secs == 0 || peers.metadata_refresh_min_secs > peers.metadata_refresh_max_secs {
+        problems
+            .push("peers.metadata_refresh_min_secs must be at least 1 and at most metadata_refresh_max_secs".into());
+    }
+    if peers.metadata_retry_initial_secs == 0 || peers.metadata_retry_initial_secs > peers.metadata_retry_max_secs {
+        problems
+            .push("peers.metadata_retry_initial_secs must be at least 1 and at most metadata_retry_max_secs".into());
+    }
+    // The cooldown bounds what a stream of forged Responses can make us fetch.
+    if peers.metadata_rollover_cooldown_secs == 0 {
+        problems.push("peers.metadata_rollover_cooldown_secs must be at least 1".into());
     }
     match store.backend.as_str() {
         "memory" => {}
@@ -820,6 +887,27 @@ mod tests {
         let text = format!("{api:?} {store:?}");
         assert!(!text.contains("secret-token") && !text.contains("hunter2"), "{text}");
         assert!(text.contains("[1 redacted]") && text.contains("[redacted]"), "{text}");
+    }
+
+    #[test]
+    fn the_peers_schedule_must_be_ordered_and_not_zero() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("docker");
+        let mut settings = toml_from(&std::fs::read_to_string(base.join("config.toml")).unwrap());
+        settings.peers = PeersSettings {
+            metadata_refresh_min_secs: 120,
+            metadata_refresh_max_secs: 60,
+            metadata_retry_initial_secs: 0,
+            metadata_retry_max_secs: 300,
+            metadata_rollover_cooldown_secs: 0,
+        };
+        let all = Config::validate(settings, &base).unwrap_err().0.join("\n");
+        for needle in [
+            "peers.metadata_refresh_min_secs must be at least 1 and at most metadata_refresh_max_secs",
+            "peers.metadata_retry_initial_secs must be at least 1 and at most metadata_retry_max_secs",
+            "peers.metadata_rollover_cooldown_secs must be at least 1",
+        ] {
+            assert!(all.contains(needle), "{needle} not reported in:\n{all}");
+        }
     }
 
     #[test]

@@ -102,6 +102,21 @@ fn public_base_url(config: &Config) -> Result<String, StartupError> {
     Ok(base)
 }
 
+/// The peers' cache folder and refresh schedule (`[server]`, `[peers]`); fetch limits stay at
+/// their defaults.
+fn peers_options(config: &Config) -> PeersOptions {
+    let p = &config.settings.peers;
+    PeersOptions {
+        cache_dir: config.settings.server.metadata_cache_dir.clone(),
+        min_refresh: Duration::from_secs(p.metadata_refresh_min_secs),
+        max_refresh: Duration::from_secs(p.metadata_refresh_max_secs),
+        retry_initial: Duration::from_secs(p.metadata_retry_initial_secs),
+        retry_max: Duration::from_secs(p.metadata_retry_max_secs),
+        rollover_cooldown: Duration::from_secs(p.metadata_rollover_cooldown_secs),
+        ..PeersOptions::default()
+    }
+}
+
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError> {
     let s = &config.settings.store;
     Ok(match s.backend.as_str() {
@@ -133,6 +148,10 @@ fn log_effective_config(config: &Config, base: &str) {
         api_tokens = s.api.tokens.len(),
         return_urls = s.api.return_urls.len(),
         countries = ?countries,
+        metadata_refresh_min_secs = s.peers.metadata_refresh_min_secs,
+        metadata_refresh_max_secs = s.peers.metadata_refresh_max_secs,
+        metadata_retry_initial_secs = s.peers.metadata_retry_initial_secs,
+        metadata_retry_max_secs = s.peers.metadata_retry_max_secs,
         "configuration"
     );
     for c in &config.countries {
@@ -166,8 +185,7 @@ impl Application {
         let base = public_base_url(&config)?;
         log_effective_config(&config, &base);
         let store = open_store(&config).await?;
-        let opts =
-            PeersOptions { cache_dir: config.settings.server.metadata_cache_dir.clone(), ..PeersOptions::default() };
+        let opts = peers_options(&config);
         let peers = Peers::new(config.countries.clone(), opts, Arc::clone(&clock))
             .map_err(|e| StartupError::Peers(e.to_string()))?;
         peers.load_cache().await;
@@ -299,4 +317,26 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_peers_section_gives_the_default_schedule() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docker/config.toml");
+        let config = Config::load(Some(&path)).unwrap();
+        let (ours, default) = (peers_options(&config), PeersOptions::default());
+        assert_eq!(
+            (ours.min_refresh, ours.max_refresh, ours.retry_initial, ours.retry_max, ours.rollover_cooldown),
+            (
+                default.min_refresh,
+                default.max_refresh,
+                default.retry_initial,
+                default.retry_max,
+                default.rollover_cooldown
+            )
+        );
+    }
 }

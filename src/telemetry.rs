@@ -31,6 +31,7 @@ pub struct Metrics {
     metadata_available: Family<Labels, Gauge>,
     metadata_age_seconds: Family<Labels, Gauge<f64, AtomicU64>>,
     metadata_valid_seconds: Family<Labels, Gauge<f64, AtomicU64>>,
+    metadata_refresh_error: Family<Labels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -62,6 +63,7 @@ impl Metrics {
             metadata_available: Family::default(),
             metadata_age_seconds: Family::default(),
             metadata_valid_seconds: Family::default(),
+            metadata_refresh_error: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -101,6 +103,11 @@ impl Metrics {
             "Seconds until the country's metadata expires (validUntil)",
             m.metadata_valid_seconds.clone(),
         );
+        registry.register(
+            "metadata_refresh_error",
+            "1 while the country's last metadata fetch failed, by country and error code (the last good copy is kept until its validUntil)",
+            m.metadata_refresh_error.clone(),
+        );
         Self { registry, ..m }
     }
 
@@ -136,7 +143,13 @@ impl Metrics {
 
     /// The text exposition, with the per-country metadata gauges refreshed from `statuses`.
     pub fn render(&self, statuses: &[CountryStatus], now: time::OffsetDateTime) -> String {
+        // Only the current failures: a code that no longer applies leaves no series behind.
+        self.metadata_refresh_error.clear();
         for s in statuses {
+            if let Some(code) = &s.last_error {
+                let labels = vec![("country", s.code.to_string()), ("code", code.clone())];
+                self.metadata_refresh_error.get_or_create(&labels).set(1);
+            }
             let labels = vec![("country", s.code.to_string())];
             self.metadata_available.get_or_create(&labels).set(i64::from(s.available));
             if let Some(t) = s.fetched_at {
@@ -187,5 +200,30 @@ mod tests {
         assert!(text.contains("eidas_outcomes_total{country=\"none\",code=\"user_cancelled\"} 1"), "{text}");
         assert!(text.contains("eidas_acs_duration_seconds_count 1"), "{text}");
         assert!(text.contains("eidas_sha1_oaep_total{country=\"XA\"} 1"), "{text}");
+    }
+
+    #[test]
+    fn a_failed_metadata_refresh_shows_its_code_until_a_refresh_succeeds() {
+        let m = Metrics::new();
+        let mut status = CountryStatus {
+            code: CountryCode::parse("XA").unwrap(),
+            available: true,
+            reason: None,
+            last_error: Some("peers.fetch_http_status".into()),
+            fetched_at: None,
+            valid_until: None,
+            last_attempt: None,
+            levels_of_assurance: Vec::new(),
+            supported_attributes: Vec::new(),
+            trust_anchor_validity: None,
+        };
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let text = m.render(std::slice::from_ref(&status), now);
+        let series = "eidas_metadata_refresh_error{country=\"XA\",code=\"peers.fetch_http_status\"} 1";
+        assert!(text.contains(series), "{text}");
+        assert!(text.contains("eidas_metadata_available{country=\"XA\"} 1"), "{text}");
+        status.last_error = None;
+        let text = m.render(&[status], now);
+        assert!(!text.contains("eidas_metadata_refresh_error{"), "{text}");
     }
 }

@@ -152,10 +152,19 @@ impl Flow {
             Err(ResponseError::Signature(e)) if matches!(e.code(), "sig.invalid" | "sig.no_trusted_key" | "sig.key_type_mismatch")
         );
         let result = match (rollover, first) {
-            (true, first) => match self.peers.refresh_after_unknown_signer(code).await {
-                Some(fresh) => self.validate(record, fresh, message).await?,
-                None => first,
-            },
+            (true, first) => {
+                // `refresh_after_unknown_signer` compares with the keys held when it is called: a
+                // Response validated against the old copy while another request installed the new
+                // one gets `None` (nothing new since the call) and must use the copy now held.
+                let fresh = match self.peers.refresh_after_unknown_signer(code).await {
+                    Some(fresh) => Some(fresh),
+                    None => self.peers.snapshot(code).ok().filter(|current| !Arc::ptr_eq(current, &snapshot)),
+                };
+                match fresh {
+                    Some(fresh) => self.validate(record, fresh, message).await?,
+                    None => first,
+                }
+            }
             (false, first) => first,
         };
         Ok(match result {

@@ -18,12 +18,25 @@ impl Flow {
         let bytes = self.store.take(Kind::ResponseHandle, handle).await?.ok_or(FlowError::ResponseHandleNotFound)?;
         let body: Consumed =
             serde_json::from_slice(&bytes).map_err(|_| FlowError::Technical("unreadable outcome".into()))?;
-        if let Some(mut record) = self.load_record(&body.request_id).await? {
-            record.status = RequestStatus::Consumed;
-            self.save_record(&record).await?;
+        // The result has left the store for good (single use): from here on the hub must get it,
+        // whatever happens to the request's status, which only serves support.
+        if let Err(e) = self.mark_consumed(&body.request_id).await {
+            if let FlowError::Store(s) = &e {
+                self.metrics.store_error(s.code());
+            }
+            tracing::warn!(code = e.code(), cause = %e, request_id = %body.request_id, "request status not updated");
         }
         tracing::info!(target: "audit", event = "response_consumed", request_id = %body.request_id, status = %body.status);
         Ok(body)
+    }
+
+    /// Marks a request consumed (a request already forgotten stays forgotten).
+    async fn mark_consumed(&self, request_id: &str) -> Result<(), FlowError> {
+        if let Some(mut record) = self.load_record(request_id).await? {
+            record.status = RequestStatus::Consumed;
+            self.save_record(&record).await?;
+        }
+        Ok(())
     }
 
     /// `POST /api/v1/authn-requests/{request_id}/cancel`: the citizen went back at the hub.

@@ -147,10 +147,13 @@ impl MockProxy {
     }
 
     /// `POST /control/connector`: fetch the connector metadata from `url` (loopback) rather than
-    /// from the AuthnRequest `Issuer`, whose entityID must still equal that `Issuer`.
+    /// from the AuthnRequest `Issuer`, whose entityID must still equal that `Issuer`. On a
+    /// stopped mock, only remembered for [`Self::restart`].
     pub fn set_connector_metadata_url(&self, url: &str) {
-        let body = serde_json::json!({ "metadata_url": url }).to_string();
-        self.control("POST", "/control/connector", Some(body.as_bytes()));
+        if self.child.is_some() {
+            let body = serde_json::json!({ "metadata_url": url }).to_string();
+            self.control("POST", "/control/connector", Some(body.as_bytes()));
+        }
         *self.connector_metadata_url.lock().unwrap() = Some(url.to_owned());
     }
 

@@ -5,13 +5,15 @@
 
 mod api;
 mod journeys;
-// Its tests are still to come (issue 7); drop the allow when they use the harness.
-#[allow(unused_imports)]
+mod peers_failing;
 mod shared_state;
+mod shutdown;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use eidas_connector::clock::{Clock, ManualClock, SystemClock};
 use eidas_connector::config::Config;
@@ -37,6 +39,13 @@ pub struct AppOptions {
     pub cache_dir: Option<String>,
     /// The connector's clock (default: the system clock).
     pub clock: Option<Arc<ManualClock>>,
+    /// The public origin (`http://127.0.0.1:PORT`) the browser and the proxy service see, when
+    /// several instances share one behind a load balancer: `connector.entity_id`, `acs_url` and
+    /// `server.public_base_url` use it, while each instance binds its own listener. Default:
+    /// this instance's public listener.
+    pub public_origin: Option<String>,
+    /// The `[peers]` section's lines (the metadata refresh schedule; default: the reference's).
+    pub peers: String,
 }
 
 /// A running connector.
@@ -64,14 +73,34 @@ fn free_listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").unwrap()
 }
 
+/// `toml` without its `[name]` table (from the header to the next table or the end).
+fn without_table(toml: &str, name: &str) -> String {
+    let header = format!("[{name}]");
+    let mut out = String::new();
+    let mut inside = false;
+    for line in toml.lines() {
+        if line.starts_with('[') {
+            inside = line.trim() == header;
+        }
+        if !inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The test configuration: `docker/config.toml`'s keys and organization, loopback URLs, one
 /// country served by `mock`.
 pub fn config_text(public_port: u16, mock: &MockProxy, opts: &AppOptions) -> String {
     let certs = repo_file("certs").to_string_lossy().into_owned();
     let reference = std::fs::read_to_string(repo_file("docker/config.toml")).unwrap();
-    let reference = reference
+    let origin = opts.public_origin.clone().unwrap_or_else(|| format!("http://127.0.0.1:{public_port}"));
+    let reference = ["server", "api", "store", "peers"]
+        .iter()
+        .fold(reference, |text, table| without_table(&text, table))
         .replace("\"../certs/", &format!("\"{certs}/"))
-        .replace("https://localhost:8443", &format!("http://127.0.0.1:{public_port}"));
+        .replace("https://localhost:8443", &origin);
     let store = match &opts.redis_url {
         Some(url) => format!("backend = \"redis\"\nredis_url = \"{url}\"\nop_timeout_ms = 500"),
         None => "backend = \"memory\"".into(),
@@ -79,7 +108,9 @@ pub fn config_text(public_port: u16, mock: &MockProxy, opts: &AppOptions) -> Str
     let cache = opts.cache_dir.as_ref().map(|d| format!("metadata_cache_dir = \"{d}\"")).unwrap_or_default();
     format!(
         "{reference}\n\
-[server]\npublic_listen = \"127.0.0.1:{public_port}\"\ninternal_listen = \"127.0.0.1:0\"\nworkers = 2\n{cache}\n\
+[server]\npublic_listen = \"127.0.0.1:{public_port}\"\ninternal_listen = \"127.0.0.1:0\"\nworkers = 2\n\
+public_base_url = \"{origin}\"\n{cache}\n\
+[peers]\n{peers}\n\
 [api]\ntokens = [\"{TOKEN}\", \"a-second-token-for-rotation\"]\nreturn_urls = [\"http://127.0.0.1:9/hub/\"]\n{api}\n\
 [store]\n{store}\n\
 [[countries]]\ncode = \"{code}\"\nmetadata_url = \"{md}\"\ntrust = [\"{certs}/test-pki/idp-metadata-signer.crt.pem\"]\n\
@@ -88,6 +119,7 @@ insecure_allow_http = true\nrequire_signed_assertion = false\n{country}\n",
         code = mock.country(),
         md = mock.metadata_url(),
         country = opts.country_extra,
+        peers = opts.peers,
     )
 }
 
@@ -152,7 +184,8 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header it sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
@@ -186,6 +219,7 @@ impl Browser {
     }
 
     /// Forgets every cookie (another browser).
+    #[allow(dead_code)] // For the API and journey tests of issue 7.
     pub fn clear_cookies(&mut self) {
         self.cookies.clear();
     }
@@ -307,6 +341,29 @@ impl Reply {
     }
 }
 
+/// An API call's status, headers and JSON body (`Value::Null` when not JSON).
+pub struct ApiReply {
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body.
+    pub json: Value,
+}
+
+impl ApiReply {
+    async fn read(res: reqwest::Response) -> Self {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        Self { status, headers, json: res.json().await.unwrap_or(Value::Null) }
+    }
+
+    /// The header `name` as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 /// Sends `request` and reads the answer whole.
 pub async fn send(request: reqwest::RequestBuilder) -> Reply {
     let res = request.send().await.unwrap();
@@ -358,4 +415,76 @@ pub fn assert_style_allowed(html: &str, csp: Option<&str>) {
     let csp = csp.expect("a CSP");
     assert!(nonce.len() >= 22, "a guessable nonce {nonce:?}");
     assert!(csp.contains(&format!("style-src 'nonce-{nonce}'")), "{csp}\n{html}");
+}
+
+/// `POST /api/v1/authn-requests` with `body`, waiting at most `bound` for the answer.
+pub async fn start_within(app: &TestApp, body: &Value, bound: Duration) -> ApiReply {
+    let res = client()
+        .post(format!("{}/api/v1/authn-requests", app.internal))
+        .bearer_auth(TOKEN)
+        .timeout(bound)
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("no answer to the start call within {bound:?}: {e}"));
+    ApiReply::read(res).await
+}
+
+/// `GET /api/v1/countries`: the entry of `code`.
+pub async fn country(app: &TestApp, code: &str) -> Value {
+    let res = client().get(format!("{}/api/v1/countries", app.internal)).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["countries"].as_array().unwrap().iter().find(|c| c["code"] == code).cloned().unwrap_or(Value::Null)
+}
+
+/// `GET /readyz`, waiting at most `bound`.
+pub async fn readyz_within(app: &TestApp, bound: Duration) -> ApiReply {
+    let res = client()
+        .get(format!("{}/readyz", app.public))
+        .timeout(bound)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("no answer to /readyz within {bound:?}: {e}"));
+    ApiReply::read(res).await
+}
+
+/// `GET /readyz`.
+pub async fn readyz(app: &TestApp) -> ApiReply {
+    readyz_within(app, Duration::from_secs(30)).await
+}
+
+/// `GET /metrics` (text).
+pub async fn metrics(app: &TestApp) -> String {
+    client().get(format!("{}/metrics", app.internal)).send().await.unwrap().text().await.unwrap()
+}
+
+/// Polls `check` every 100 ms until it gives `Some`, for at most `bound` (a bounded wait, never
+/// a timing assertion); panics naming `what` when it never does. Prints how long it took.
+pub async fn wait_for<T, F, Fut>(what: &str, bound: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            eprintln!("{what}: after {:?}", started.elapsed());
+            return v;
+        }
+        assert!(started.elapsed() < bound, "{what}: not within {bound:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A whole successful journey at `substantial` on `app`, then the hub's consume: the identity
+/// the mock sent comes out.
+pub async fn assert_journey_succeeds(app: &TestApp, mock: &MockProxy) {
+    let page = journey(app, mock, "substantial", "scenario=success").await;
+    let (handle, _) = back_at_hub(&page);
+    let (status, body) = consume(app, &handle).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "success", "{body}");
+    let sent = mock.last_request();
+    assert_eq!(body["claims"]["sub_source"], sent["response"]["values"]["PersonIdentifier"], "{body}\n{sent}");
 }

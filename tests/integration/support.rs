@@ -103,6 +103,31 @@ impl Drop for TempFile {
     }
 }
 
+/// A fresh empty folder, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Makes it.
+    pub fn new() -> Self {
+        let mut rnd = [0u8; 8];
+        openssl::rand::rand_bytes(&mut rnd).unwrap();
+        let dir = std::env::temp_dir().join(format!("eidas-test-dir-{}", hex(&rnd)));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// Its path as a string.
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
