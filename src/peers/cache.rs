@@ -71,7 +71,12 @@ pub(super) async fn store(dir: &Path, country: &Country, bytes: &[u8], fetched_a
 /// the old file or the new one, never half of one.
 async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("metadata");
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    // A random suffix: instances sharing one cache folder (containers all run as pid 1) never
+    // write into each other's temporary file.
+    let mut nonce = [0u8; 8];
+    openssl::rand::rand_bytes(&mut nonce).map_err(|_| std::io::Error::other("random generator"))?;
+    let suffix: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = path.with_file_name(format!(".{name}.{suffix}.tmp"));
     let result = async {
         let mut file = tokio::fs::File::create(&tmp).await?;
         file.write_all(bytes).await?;
