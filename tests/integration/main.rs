@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod certificate_validity;
+mod demo_hub;
 mod metadata_server;
 mod mock_proxy;
 mod peers;

@@ -46,6 +46,9 @@ pub struct AppOptions {
     pub public_origin: Option<String>,
     /// The `[peers]` section's lines (the metadata refresh schedule; default: the reference's).
     pub peers: String,
+    /// More prefixes for `api.return_urls`, beside the tests' `http://127.0.0.1:9/hub/` (a demo
+    /// hub's `{public_url}/hub/`).
+    pub return_urls: Vec<String>,
 }
 
 /// A running connector.
@@ -111,7 +114,7 @@ pub fn config_text(public_port: u16, mock: &MockProxy, opts: &AppOptions) -> Str
 [server]\npublic_listen = \"127.0.0.1:{public_port}\"\ninternal_listen = \"127.0.0.1:0\"\nworkers = 2\n\
 public_base_url = \"{origin}\"\n{cache}\n\
 [peers]\n{peers}\n\
-[api]\ntokens = [\"{TOKEN}\", \"a-second-token-for-rotation\"]\nreturn_urls = [\"http://127.0.0.1:9/hub/\"]\n{api}\n\
+[api]\ntokens = [\"{TOKEN}\", \"a-second-token-for-rotation\"]\nreturn_urls = [{return_urls}]\n{api}\n\
 [store]\n{store}\n\
 [[countries]]\ncode = \"{code}\"\nmetadata_url = \"{md}\"\ntrust = [\"{certs}/test-pki/idp-metadata-signer.crt.pem\"]\n\
 insecure_allow_http = true\nrequire_signed_assertion = false\n{country}\n",
@@ -120,6 +123,11 @@ insecure_allow_http = true\nrequire_signed_assertion = false\n{country}\n",
         md = mock.metadata_url(),
         country = opts.country_extra,
         peers = opts.peers,
+        return_urls = std::iter::once("http://127.0.0.1:9/hub/")
+            .chain(opts.return_urls.iter().map(String::as_str))
+            .map(|u| format!("\"{u}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
     )
 }
 
