@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod demo_hub;
 pub mod flow;
 pub mod peers;

@@ -34,6 +34,8 @@ enum Command {
     Response(ResponseCommand),
     /// Run the service: the public SAML endpoints and the hub's internal API.
     Serve(commands::serve::ServeArgs),
+    /// The whole journey on this machine: the connector, two TEST proxy services and a demo hub.
+    Demo(commands::demo::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Metadata(MetadataCommand::Verify(a)) => commands::saml::metadata_verify(a).map(String::into_bytes),
         Command::AuthnRequest(a) => commands::saml::authn_request(a).map(String::into_bytes),
         Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
+        Command::Demo(a) => commands::demo::demo(a).map(|()| Vec::new()),
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

@@ -181,6 +181,14 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// Logs for the demo: warnings and errors only, so that its printed URL stays readable
+/// (`RUST_LOG` still overrides).
+pub fn init_logging_quiet() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
