@@ -170,8 +170,18 @@ impl Metrics {
 /// Installs the JSON log subscriber (level from `RUST_LOG`, default `info`). A second call is
 /// a no-op, so tests may call it freely.
 pub fn init_logging() {
+    init_logging_at("info");
+}
+
+/// Logs for the demo: warnings and errors only, so that its printed URL stays readable
+/// (`RUST_LOG` still overrides).
+pub fn init_logging_quiet() {
+    init_logging_at("warn");
+}
+
+fn init_logging_at(default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
@@ -179,14 +189,6 @@ pub fn init_logging() {
         .with_span_list(false)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-/// Logs for the demo: warnings and errors only, so that its printed URL stays readable
-/// (`RUST_LOG` still overrides).
-pub fn init_logging_quiet() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 #[cfg(test)]
