@@ -4,6 +4,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod flow;
+pub mod mock_proxy;
 pub mod peers;
 pub mod routes;
 pub mod saml;
