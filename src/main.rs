@@ -34,6 +34,8 @@ enum Command {
     Response(ResponseCommand),
     /// Run the service: the public SAML endpoints and the hub's internal API.
     Serve(commands::serve::ServeArgs),
+    /// Run a TEST double of a foreign proxy service (test country codes; not a real eID).
+    MockProxy(commands::mock_proxy::MockProxyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Metadata(MetadataCommand::Verify(a)) => commands::saml::metadata_verify(a).map(String::into_bytes),
         Command::AuthnRequest(a) => commands::saml::authn_request(a).map(String::into_bytes),
         Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
+        Command::MockProxy(a) => commands::mock_proxy::mock_proxy(a).map(|()| Vec::new()),
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

@@ -5,6 +5,7 @@
 //! Failures come back as a [`CommandError`] whose stable code the binary prints as
 //! `error: <code>` with exit status 1.
 
+pub mod mock_proxy;
 pub mod saml;
 pub mod serve;
 pub mod xmlsec;
