@@ -7,6 +7,7 @@
 mod certificate_validity;
 mod metadata_server;
 mod mock_proxy;
+mod mock_proxy_rust;
 mod peers;
 mod redis_server;
 mod saml_cli;
