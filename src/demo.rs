@@ -108,7 +108,8 @@ fn self_signed(key: &PKey<Private>, cn: &str) -> Result<X509, openssl::error::Er
     b.set_version(2)?;
     let mut serial = BigNum::new()?;
     serial.rand(127, openssl::bn::MsbOption::MAYBE_ZERO, false)?;
-    b.set_serial_number(&serial.to_asn1_integer()?)?;
+    let serial = serial.to_asn1_integer()?;
+    b.set_serial_number(&serial)?;
     b.set_subject_name(&name)?;
     b.set_issuer_name(&name)?;
     b.set_pubkey(key)?;
@@ -119,7 +120,8 @@ fn self_signed(key: &PKey<Private>, cn: &str) -> Result<X509, openssl::error::Er
 }
 
 fn ec_p256() -> Result<PKey<Private>, openssl::error::ErrorStack> {
-    PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?)?)
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+    PKey::from_ec_key(EcKey::generate(&group)?)
 }
 
 fn private_key(key: PKey<Private>, cn: &str) -> Result<PrivateKey, DemoError> {
@@ -135,9 +137,13 @@ fn test_country(code: &str, port: u16, rsa: bool, public: u16) -> Result<(MockPr
         let key = PKey::from_rsa(Rsa::generate(3072).map_err(setup("RSA key"))?).map_err(setup("RSA key"))?;
         (private_key(key, &format!("{code} test proxy service (RSA)"))?, SignatureAlgorithm::RsaPssSha256)
     } else {
-        (private_key(ec_p256().map_err(setup("EC key"))?, &format!("{code} test proxy service (EC)"))?, SignatureAlgorithm::EcdsaSha256)
+        (
+            private_key(ec_p256().map_err(setup("EC key"))?, &format!("{code} test proxy service (EC)"))?,
+            SignatureAlgorithm::EcdsaSha256,
+        )
     };
-    let metadata_signing_key = private_key(ec_p256().map_err(setup("EC key"))?, &format!("{code} test metadata signer"))?;
+    let metadata_signing_key =
+        private_key(ec_p256().map_err(setup("EC key"))?, &format!("{code} test metadata signer"))?;
     let anchor = metadata_signing_key
         .cert
         .as_ref()

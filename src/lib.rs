@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_hub;
 pub mod flow;
+pub mod mock_proxy;
 pub mod peers;
 pub mod routes;
 pub mod saml;

@@ -20,7 +20,5 @@ pub fn demo(args: &DemoArgs) -> Result<(), CommandError> {
         .enable_all()
         .build()
         .map_err(|e| CommandError::new("demo.runtime", e.to_string()))?;
-    runtime
-        .block_on(run(DemoPorts::from_base(args.base_port)))
-        .map_err(|e| CommandError::new(e.code(), e.to_string()))
+    runtime.block_on(run(DemoPorts::from_base(args.base_port))).map_err(|e| CommandError::new(e.code(), e.to_string()))
 }

@@ -9,6 +9,7 @@ mod certificate_validity;
 mod demo_hub;
 mod metadata_server;
 mod mock_proxy;
+mod mock_proxy_rust;
 mod peers;
 mod redis_server;
 mod saml_cli;

@@ -49,6 +49,30 @@ pub struct AppOptions {
     /// More prefixes for `api.return_urls`, beside the tests' `http://127.0.0.1:9/hub/` (a demo
     /// hub's `{public_url}/hub/`).
     pub return_urls: Vec<String>,
+    /// The `[keys]` section's lines, replacing the reference's (absolute paths).
+    pub keys: Option<String>,
+}
+
+/// The one foreign proxy service a test connector is configured with.
+#[derive(Debug, Clone)]
+pub struct PeerConfig {
+    /// Its country code.
+    pub country: String,
+    /// Its metadata URL (= its entityID).
+    pub metadata_url: String,
+    /// The metadata-signing certificate trusted for it (a path).
+    pub trust: String,
+}
+
+impl PeerConfig {
+    /// The Python mock `mock`, trusted through `idp-metadata-signer`.
+    pub fn of(mock: &MockProxy) -> Self {
+        Self {
+            country: mock.country().to_owned(),
+            metadata_url: mock.metadata_url().to_owned(),
+            trust: repo_file("certs/test-pki/idp-metadata-signer.crt.pem").to_string_lossy().into_owned(),
+        }
+    }
 }
 
 /// A running connector.
@@ -93,13 +117,18 @@ fn without_table(toml: &str, name: &str) -> String {
     out
 }
 
-/// The test configuration: `docker/config.toml`'s keys and organization, loopback URLs, one
-/// country served by `mock`.
-pub fn config_text(public_port: u16, mock: &MockProxy, opts: &AppOptions) -> String {
+/// The test configuration: `docker/config.toml`'s keys and organization (or `opts.keys`),
+/// loopback URLs, one country served by `peer`.
+pub fn config_text(public_port: u16, peer: &PeerConfig, opts: &AppOptions) -> String {
     let certs = repo_file("certs").to_string_lossy().into_owned();
     let reference = std::fs::read_to_string(repo_file("docker/config.toml")).unwrap();
     let origin = opts.public_origin.clone().unwrap_or_else(|| format!("http://127.0.0.1:{public_port}"));
-    let reference = ["server", "api", "store", "peers"]
+    let replaced: &[&str] = if opts.keys.is_some() {
+        &["server", "api", "store", "peers", "keys"]
+    } else {
+        &["server", "api", "store", "peers"]
+    };
+    let reference = replaced
         .iter()
         .fold(reference, |text, table| without_table(&text, table))
         .replace("\"../certs/", &format!("\"{certs}/"))
@@ -116,11 +145,14 @@ public_base_url = \"{origin}\"\n{cache}\n\
 [peers]\n{peers}\n\
 [api]\ntokens = [\"{TOKEN}\", \"a-second-token-for-rotation\"]\nreturn_urls = [{return_urls}]\n{api}\n\
 [store]\n{store}\n\
-[[countries]]\ncode = \"{code}\"\nmetadata_url = \"{md}\"\ntrust = [\"{certs}/test-pki/idp-metadata-signer.crt.pem\"]\n\
+{keys}\n\
+[[countries]]\ncode = \"{code}\"\nmetadata_url = \"{md}\"\ntrust = [\"{trust}\"]\n\
 insecure_allow_http = true\nrequire_signed_assertion = false\n{country}\n",
         api = opts.api_extra,
-        code = mock.country(),
-        md = mock.metadata_url(),
+        keys = opts.keys.as_ref().map(|k| format!("[keys]\n{k}")).unwrap_or_default(),
+        code = peer.country,
+        md = peer.metadata_url,
+        trust = peer.trust,
         country = opts.country_extra,
         peers = opts.peers,
         return_urls = std::iter::once("http://127.0.0.1:9/hub/")
@@ -133,10 +165,17 @@ insecure_allow_http = true\nrequire_signed_assertion = false\n{country}\n",
 
 /// Starts the connector for `mock` (the mock is pointed at our metadata).
 pub async fn spawn_app(mock: &MockProxy, opts: &AppOptions) -> TestApp {
+    let app = spawn_app_for(&PeerConfig::of(mock), opts).await;
+    mock.set_connector_metadata_url(&format!("{}/eidas/metadata", app.public));
+    app
+}
+
+/// Starts the connector configured with the proxy service `peer`.
+pub async fn spawn_app_for(peer: &PeerConfig, opts: &AppOptions) -> TestApp {
     let public = free_listener();
     let internal = free_listener();
     let port = public.local_addr().unwrap().port();
-    let file = TempFile::new("config.toml", config_text(port, mock, opts).as_bytes());
+    let file = TempFile::new("config.toml", config_text(port, peer, opts).as_bytes());
     let config = Config::load(Some(std::path::Path::new(file.path()))).unwrap();
     let clock: Arc<dyn Clock> = match &opts.clock {
         Some(c) => Arc::clone(c) as Arc<dyn Clock>,
@@ -145,7 +184,6 @@ pub async fn spawn_app(mock: &MockProxy, opts: &AppOptions) -> TestApp {
     let app = Application::build_with_listeners(config, clock, public, internal).await.unwrap();
     let (public, internal) =
         (format!("http://127.0.0.1:{}", app.public_port()), format!("http://127.0.0.1:{}", app.internal_port()));
-    mock.set_connector_metadata_url(&format!("{public}/eidas/metadata"));
     let handle = app.handle();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp { public, internal, handle, task, _config: file }

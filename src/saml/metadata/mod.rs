@@ -10,6 +10,7 @@
 //! anchors and keys are arguments), so the caller logs the `insecure_*` warnings and decides
 //! when to refresh (`valid_until`, `cache_duration`).
 
+pub(crate) mod elements;
 mod read;
 mod write;
 

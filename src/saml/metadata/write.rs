@@ -5,29 +5,20 @@
 //! It must not publish anything the connector does not do: the algorithms listed are the
 //! ones our verifier, signer and decryptor implement, and the ACS is the one we serve.
 
-use openssl::pkey::Id;
 use openssl::x509::X509;
 use time::{Duration, OffsetDateTime};
 
-use super::{MetadataError, ATTR_APPLICATION_IDENTIFIER, ATTR_PROTOCOL_VERSION, BINDING_POST};
-use crate::saml::{
-    format_instant, CountryCode, NameIdFormat, SpType, NAME_FORMAT_URI, NS_ALG, NS_EIDAS, NS_MD, NS_MDATTR, NS_SAML,
-    NS_SAMLP,
+use super::elements::{
+    algorithm_support, contact, encryption_methods, entity_attribute, entity_attributes, entity_descriptor,
+    key_descriptor, md, organization, role_node_country, text_child,
 };
-use crate::xmlsec::dom::{is_ncname, Attribute, Document, Element, Node, NodeId, NS_XML};
+use super::{MetadataError, ATTR_APPLICATION_IDENTIFIER, ATTR_PROTOCOL_VERSION, BINDING_POST};
+use crate::saml::{CountryCode, NameIdFormat, SpType, NS_EIDAS, NS_SAMLP};
+use crate::xmlsec::dom::{is_ncname, Element, Node};
 use crate::xmlsec::dsig::sign_element;
 use crate::xmlsec::keys::{same_public_key, DigestAlgorithm, KeyPolicy, PrivateKey, SignatureAlgorithm};
 use crate::xmlsec::serialize::to_xml;
 use crate::xmlsec::xmlenc::ContentAlgorithm;
-use crate::xmlsec::{encode_base64, NS_DS};
-
-const RSA_OAEP: &str = "http://www.w3.org/2009/xmlenc11#rsa-oaep";
-const ECDH_ES: &str = "http://www.w3.org/2009/xmlenc11#ECDH-ES";
-const KW_AES: [&str; 3] = [
-    "http://www.w3.org/2001/04/xmlenc#kw-aes256",
-    "http://www.w3.org/2001/04/xmlenc#kw-aes192",
-    "http://www.w3.org/2001/04/xmlenc#kw-aes128",
-];
 
 /// `md:Organization` (eIDAS MF 1.4, eidas-spec §6.1: SHOULD).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,23 +153,13 @@ pub fn build_connector_metadata(
     check(cfg, keys, id)?;
     let valid_until = now.checked_add(cfg.valid_for).ok_or(MetadataError::InvalidConfig("valid_for"))?;
 
-    let root = md("EntityDescriptor")
-        .with_ns(Some("md"), NS_MD)
-        .with_ns(Some("ds"), NS_DS)
-        .with_ns(Some("saml2"), NS_SAML)
-        .with_ns(Some("mdattr"), NS_MDATTR)
-        .with_ns(Some("alg"), NS_ALG)
-        .with_ns(Some("eidas"), NS_EIDAS)
-        .with_attr("ID", id)
-        .with_attr("entityID", &cfg.entity_id)
-        .with_attr("validUntil", &format_instant(valid_until));
-    let mut doc = Document::new(root);
+    let mut doc = entity_descriptor(id, &cfg.entity_id, valid_until);
     let r = doc.root();
 
     // SAML Metadata XSD, EntityDescriptorType: Signature?, Extensions?, roles+,
     // Organization?, ContactPerson*. The signature is inserted first by sign_element.
     let ext = doc.append(r, Node::Element(md("Extensions")));
-    let attrs = doc.append(ext, Node::Element(Element::new(Some(NS_MDATTR), Some("mdattr"), "EntityAttributes")));
+    let attrs = entity_attributes(&mut doc, ext);
     // eIDAS MF 1.4 (eidas-spec §6.1): protocol-version (one value per version) and application-identifier.
     entity_attribute(&mut doc, attrs, ATTR_PROTOCOL_VERSION, &cfg.protocol_versions);
     entity_attribute(&mut doc, attrs, ATTR_APPLICATION_IDENTIFIER, std::slice::from_ref(&cfg.application_identifier));
@@ -186,16 +167,7 @@ pub fn build_connector_metadata(
     // entity's md:Extensions (MetadataUtil.getSPTypeFromMetadata), so it goes here.
     text_child(&mut doc, ext, Element::new(Some(NS_EIDAS), Some("eidas"), "SPType"), cfg.sp_type.as_str());
     // eIDAS MF 1.4 (eidas-spec §6.1); SAML2AlgSup: the algorithms we support, with key sizes (CR 1.4 §3.3).
-    for d in &cfg.digest_methods {
-        doc.append(ext, Node::Element(alg("DigestMethod").with_attr("Algorithm", d.uri())));
-    }
-    for s in &cfg.signing_methods {
-        let min = if s.is_rsa() { "3072" } else { "256" };
-        doc.append(
-            ext,
-            Node::Element(alg("SigningMethod").with_attr("Algorithm", s.uri()).with_attr("MinKeySize", min)),
-        );
-    }
+    algorithm_support(&mut doc, ext, &cfg.digest_methods, &cfg.signing_methods);
 
     // eIDAS MF 1.4 (eidas-spec §6.1): AuthnRequestsSigned MUST be true; CEF default is unsigned assertions.
     let sp = doc.append(
@@ -209,24 +181,12 @@ pub fn build_connector_metadata(
     );
     // SSODescriptorType/SPSSODescriptorType order: Extensions?, KeyDescriptor*, NameIDFormat*,
     // AssertionConsumerService+.
-    let sp_ext = doc.append(sp, Node::Element(md("Extensions")));
-    // eIDAS MF 1.4 (eidas-spec §6.1): NodeCountry in the role descriptor's md:Extensions.
-    text_child(&mut doc, sp_ext, Element::new(Some(NS_EIDAS), Some("eidas"), "NodeCountry"), cfg.node_country.as_str());
-    // eidas-spec fact 28: CEF ignores KeyDescriptors without use.
+    role_node_country(&mut doc, sp, cfg.node_country);
     for cert in keys.request_signing_certs {
         key_descriptor(&mut doc, sp, "signing", cert, &[])?;
     }
     for cert in keys.encryption_certs {
-        let mut methods: Vec<&str> = cfg.data_encryption_methods.iter().map(|m| m.uri()).collect();
-        // eidas-spec facts 25–26: RSA-OAEP for an RSA key; ECDH-ES with AES key wrap for EC.
-        match cert.public_key().map(|k| k.id()) {
-            Ok(Id::RSA) => methods.push(RSA_OAEP),
-            Ok(Id::EC) => {
-                methods.push(ECDH_ES);
-                methods.extend(KW_AES);
-            }
-            _ => return Err(MetadataError::InvalidConfig("encryption certificate key is neither RSA nor EC")),
-        }
+        let methods = encryption_methods(cert, &cfg.data_encryption_methods)?;
         key_descriptor(&mut doc, sp, "encryption", cert, &methods)?;
     }
     for f in &cfg.name_id_formats {
@@ -244,14 +204,7 @@ pub fn build_connector_metadata(
         ),
     );
 
-    // OrganizationType: Name+, DisplayName+, URL+, each with xml:lang.
-    let o = &cfg.organization;
-    let org = doc.append(r, Node::Element(md("Organization")));
-    for (local, value) in
-        [("OrganizationName", &o.name), ("OrganizationDisplayName", &o.display_name), ("OrganizationURL", &o.url)]
-    {
-        text_child(&mut doc, org, with_lang(md(local), &o.lang), value);
-    }
+    organization(&mut doc, r, &cfg.organization);
     contact(&mut doc, r, "support", &cfg.support_contact);
     contact(&mut doc, r, "technical", &cfg.technical_contact);
 
@@ -327,86 +280,6 @@ fn is_https_url(s: &str) -> bool {
         return host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     }
     s.strip_prefix("https://").is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
-}
-
-fn md(local: &str) -> Element {
-    Element::new(Some(NS_MD), Some("md"), local)
-}
-
-fn alg(local: &str) -> Element {
-    Element::new(Some(NS_ALG), Some("alg"), local)
-}
-
-fn ds(local: &str) -> Element {
-    Element::new(Some(NS_DS), Some("ds"), local)
-}
-
-fn with_lang(mut e: Element, lang: &str) -> Element {
-    e.attributes.push(Attribute {
-        prefix: Some("xml".to_owned()),
-        local: "lang".to_owned(),
-        ns: Some(NS_XML.into()),
-        value: lang.to_owned(),
-    });
-    e
-}
-
-fn text_child(doc: &mut Document, parent: NodeId, e: Element, text: &str) -> NodeId {
-    let id = doc.append(parent, Node::Element(e));
-    doc.append(id, Node::Text(text.to_owned()));
-    id
-}
-
-/// `saml2:Attribute` with NameFormat uri and one `AttributeValue` per value (no `xsi:type`,
-/// as in the eidas-spec §6.2 template).
-fn entity_attribute(doc: &mut Document, parent: NodeId, name: &str, values: &[String]) {
-    let a = doc.append(
-        parent,
-        Node::Element(
-            Element::new(Some(NS_SAML), Some("saml2"), "Attribute")
-                .with_attr("Name", name)
-                .with_attr("NameFormat", NAME_FORMAT_URI),
-        ),
-    );
-    for v in values.iter().filter(|v| !v.trim().is_empty()) {
-        text_child(doc, a, Element::new(Some(NS_SAML), Some("saml2"), "AttributeValue"), v.trim());
-    }
-}
-
-/// KeyDescriptorType: ds:KeyInfo, EncryptionMethod*.
-fn key_descriptor(
-    doc: &mut Document,
-    parent: NodeId,
-    usage: &str,
-    cert: &X509,
-    methods: &[&str],
-) -> Result<(), MetadataError> {
-    let der = cert.to_der().map_err(|_| MetadataError::InvalidConfig("certificate cannot be encoded"))?;
-    let kd = doc.append(parent, Node::Element(md("KeyDescriptor").with_attr("use", usage)));
-    let ki = doc.append(kd, Node::Element(ds("KeyInfo")));
-    let xd = doc.append(ki, Node::Element(ds("X509Data")));
-    text_child(doc, xd, ds("X509Certificate"), &encode_base64(&der));
-    for m in methods {
-        doc.append(kd, Node::Element(md("EncryptionMethod").with_attr("Algorithm", m)));
-    }
-    Ok(())
-}
-
-/// ContactType: Company?, GivenName?, SurName?, EmailAddress*, TelephoneNumber*.
-fn contact(doc: &mut Document, parent: NodeId, kind: &str, c: &ContactPerson) {
-    let p = doc.append(parent, Node::Element(md("ContactPerson").with_attr("contactType", kind)));
-    let fields = [
-        ("Company", c.company.as_deref()),
-        ("GivenName", c.given_name.as_deref()),
-        ("SurName", c.surname.as_deref()),
-        ("EmailAddress", Some(c.email.as_str())),
-        ("TelephoneNumber", c.phone.as_deref()),
-    ];
-    for (local, value) in fields {
-        if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-            text_child(doc, p, md(local), v);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 //! independent signature check (signxml/xmlsec1) come with the integration vectors.
 
 use super::*;
+use crate::saml::metadata::elements::{ECDH_ES, RSA_OAEP};
 use crate::saml::metadata::{parse_proxy_metadata, MetadataOptions};
+use crate::saml::{format_instant, NS_MD};
 use crate::xmlsec::dom::Limits;
+use crate::xmlsec::dom::{Document, NodeId};
 use crate::xmlsec::dsig::{verify_element, DsigError, SignaturePolicy};
 use crate::xmlsec::keys::TrustedCert;
 use openssl::ec::{EcGroup, EcKey};
