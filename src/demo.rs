@@ -231,16 +231,38 @@ insecure_allow_http = true
     Ok(path)
 }
 
-/// Starts everything and serves until Ctrl-C or SIGTERM.
-pub async fn run(ports: DemoPorts) -> Result<(), DemoError> {
+/// The running demo.
+pub struct RunningDemo {
+    hub: actix_web::dev::ServerHandle,
+    connector: crate::startup::AppHandle,
+    proxies: Vec<actix_web::dev::ServerHandle>,
+    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _files: RemoveOnDrop,
+}
+
+impl RunningDemo {
+    /// Stops everything; in-flight requests finish.
+    pub async fn stop(self) {
+        self.hub.stop(true).await;
+        self.connector.stop(true).await;
+        for p in &self.proxies {
+            p.stop(true).await;
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts the test proxy services, the connector and the demo hub on `ports`.
+pub async fn start(ports: DemoPorts) -> Result<RunningDemo, DemoError> {
     let listeners = [ports.hub, ports.public, ports.internal, ports.xa, ports.xb].map(bind);
     let [hub_l, public_l, internal_l, xa_l, xb_l] = listeners;
     let (hub_l, public_l, internal_l, xa_l, xb_l) = (hub_l?, public_l?, internal_l?, xa_l?, xb_l?);
 
-    let dir = std::env::temp_dir().join(format!("eidas-connector-demo-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("eidas-connector-demo-{}-{}", std::process::id(), ports.hub));
     std::fs::create_dir_all(&dir).map_err(setup("demo folder"))?;
-    let _cleanup = RemoveOnDrop(dir.clone());
-    eprintln!("Making the test proxy services' keys…");
+    let files = RemoveOnDrop(dir.clone());
     let (xa, xa_anchor) = test_country("XA", ports.xa, true, ports.public)?;
     let (xb, xb_anchor) = test_country("XB", ports.xb, false, ports.public)?;
     std::fs::write(dir.join("XA-metadata-signer.crt.pem"), xa_anchor).map_err(setup("demo files"))?;
@@ -249,9 +271,8 @@ pub async fn run(ports: DemoPorts) -> Result<(), DemoError> {
     // The proxy services first: the connector fetches their metadata at startup.
     let xa_server = mock_proxy::build_server(xa, xa_l).map_err(setup("XA"))?;
     let xb_server = mock_proxy::build_server(xb, xb_l).map_err(setup("XB"))?;
-    let (xa_handle, xb_handle) = (xa_server.handle(), xb_server.handle());
-    let xa_task = tokio::spawn(xa_server);
-    let xb_task = tokio::spawn(xb_server);
+    let proxies = vec![xa_server.handle(), xb_server.handle()];
+    let mut tasks = vec![tokio::spawn(xa_server), tokio::spawn(xb_server)];
 
     let config_path = connector_config(&dir, ports)?;
     let config = Config::load(Some(&config_path)).map_err(|e| DemoError::Connector(e.to_string()))?;
@@ -259,7 +280,7 @@ pub async fn run(ports: DemoPorts) -> Result<(), DemoError> {
         .await
         .map_err(|e| DemoError::Connector(e.to_string()))?;
     let connector = app.handle();
-    let connector_task = tokio::spawn(app.run_until_stopped());
+    tasks.push(tokio::spawn(app.run_until_stopped()));
 
     let hub = demo_hub::build_server(
         DemoHubSettings {
@@ -272,8 +293,14 @@ pub async fn run(ports: DemoPorts) -> Result<(), DemoError> {
     )
     .map_err(setup("demo hub"))?;
     let hub_handle = hub.handle();
-    let hub_task = tokio::spawn(hub);
+    tasks.push(tokio::spawn(hub));
+    Ok(RunningDemo { hub: hub_handle, connector, proxies, tasks, _files: files })
+}
 
+/// Starts everything and serves until Ctrl-C or SIGTERM.
+pub async fn run(ports: DemoPorts) -> Result<(), DemoError> {
+    eprintln!("Starting: the test proxy services' keys are made first…");
+    let demo = start(ports).await?;
     println!(
         "\neidas-connector demo (DEMO keys, loopback only)\n\
          \n  Open http://127.0.0.1:{hub}/ in your browser.\n\
@@ -291,14 +318,7 @@ pub async fn run(ports: DemoPorts) -> Result<(), DemoError> {
     );
     crate::startup::wait_for_signal().await;
     eprintln!("Stopping…");
-    hub_handle.stop(true).await;
-    connector.stop(true).await;
-    xa_handle.stop(true).await;
-    xb_handle.stop(true).await;
-    for task in [hub_task, xa_task, xb_task] {
-        let _ = task.await;
-    }
-    let _ = connector_task.await;
+    demo.stop().await;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! Skips (or fails under `EIDAS_TEST_REQUIRE_ALL=1`) when Chromium, its driver or axe-core is
 //! missing: `.ci/run` installs all three.
 
+mod journey;
 mod pages;
 
 use std::path::PathBuf;
