@@ -5,6 +5,7 @@
 
 mod api;
 mod journeys;
+mod pages;
 mod peers_failing;
 mod shared_state;
 mod shutdown;
