@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 
 pub use self::acs::{AcsForm, AcsOutcome};
 pub use self::record::{RequestRecord, RequestStatus};
-pub use self::start::{choose_locale, BrowserStart, CountryChoice};
+pub use self::start::{choose_locale, choose_page_locale, parse_locale, BrowserStart, CountryChoice};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::peers::Peers;

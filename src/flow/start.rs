@@ -66,6 +66,22 @@ pub enum BrowserStart {
     },
 }
 
+/// The page language the citizen chose with the page's language switch (`?lang=`), when it is
+/// one we have.
+pub fn parse_locale(lang: Option<&str>) -> Option<&'static str> {
+    match lang? {
+        "fr" => Some("fr"),
+        "en" => Some("en"),
+        _ => None,
+    }
+}
+
+/// The page language: the citizen's choice on the page (`lang`), then the first of
+/// `ui_locales`, then of `Accept-Language`, that we have; French by default.
+pub fn choose_page_locale(lang: Option<&str>, ui_locales: Option<&str>, accept_language: Option<&str>) -> &'static str {
+    parse_locale(lang).unwrap_or_else(|| choose_locale(ui_locales, accept_language))
+}
+
 /// The page language: the first of `ui_locales`, then of `Accept-Language`, that we have.
 pub fn choose_locale(ui_locales: Option<&str>, accept_language: Option<&str>) -> &'static str {
     let hub = ui_locales.into_iter().flat_map(str::split_whitespace);
@@ -285,18 +301,44 @@ impl Flow {
     }
 
     /// `GET /eidas/start/{handle}`: the country page, or the auto-submit form when the country
-    /// is known.
-    pub async fn browser_start(&self, handle: &str, accept_language: Option<&str>) -> Result<BrowserStart, FlowError> {
+    /// is known. `lang` is the language the citizen chose on the page (`?lang=`).
+    pub async fn browser_start(
+        &self,
+        handle: &str,
+        lang: Option<&str>,
+        accept_language: Option<&str>,
+    ) -> Result<BrowserStart, FlowError> {
         let record = self.record_by_start_handle(handle).await?;
-        let locale = choose_locale(record.ui_locales.as_deref(), accept_language);
+        let locale = choose_page_locale(lang, record.ui_locales.as_deref(), accept_language);
         match record.citizen_country {
             Some(_) => self.auto_submit(record, locale).await,
-            None => Ok(BrowserStart::CountryPage {
-                request_id: record.request_id,
-                countries: self.country_choices(locale),
-                locale,
-                return_url: record.return_url,
-            }),
+            None => Ok(self.country_page_of(record, locale)),
+        }
+    }
+
+    /// The country page again (a choice the page's form sent that cannot be used: none, unknown
+    /// or unavailable). Never signs anything: a request whose country the hub chose has no
+    /// country page.
+    pub async fn country_page(
+        &self,
+        handle: &str,
+        lang: Option<&str>,
+        accept_language: Option<&str>,
+    ) -> Result<BrowserStart, FlowError> {
+        let record = self.record_by_start_handle(handle).await?;
+        if record.citizen_country.is_some() {
+            return Err(FlowError::InvalidRequest("the hub already chose the country".into()));
+        }
+        let locale = choose_page_locale(lang, record.ui_locales.as_deref(), accept_language);
+        Ok(self.country_page_of(record, locale))
+    }
+
+    fn country_page_of(&self, record: RequestRecord, locale: &'static str) -> BrowserStart {
+        BrowserStart::CountryPage {
+            request_id: record.request_id,
+            countries: self.country_choices(locale),
+            locale,
+            return_url: record.return_url,
         }
     }
 
@@ -314,15 +356,17 @@ impl Flow {
             .collect()
     }
 
-    /// `POST /eidas/start/{handle}`: the citizen chose `country` on the page.
+    /// `POST /eidas/start/{handle}`: the citizen chose `country` on the page (in the language
+    /// `lang` the page's switch set, if any).
     pub async fn select_country(
         &self,
         handle: &str,
         country: &str,
+        lang: Option<&str>,
         accept_language: Option<&str>,
     ) -> Result<BrowserStart, FlowError> {
         let mut record = self.record_by_start_handle(handle).await?;
-        let locale = choose_locale(record.ui_locales.as_deref(), accept_language);
+        let locale = choose_page_locale(lang, record.ui_locales.as_deref(), accept_language);
         let code = CountryCode::parse(country).ok_or_else(|| FlowError::CountryUnknown(country.to_owned()))?;
         if record.citizen_country.is_some_and(|c| c != code) {
             return Err(FlowError::InvalidRequest("the hub already chose another country".into()));
@@ -414,6 +458,15 @@ mod tests {
         assert_eq!(choose_locale(Some("de"), Some("de-DE,en;q=0.8")), "en");
         assert_eq!(choose_locale(None, Some("es")), "fr");
         assert_eq!(choose_locale(None, None), "fr");
+    }
+
+    #[test]
+    fn the_language_chosen_on_the_page_wins_over_ui_locales_and_accept_language() {
+        assert_eq!(choose_page_locale(Some("en"), Some("fr"), Some("fr-FR")), "en");
+        assert_eq!(choose_page_locale(Some("fr"), Some("en"), Some("en-GB")), "fr");
+        assert_eq!(choose_page_locale(Some("de"), Some("en"), None), "en");
+        assert_eq!(choose_page_locale(Some("EN"), None, Some("fr")), "fr");
+        assert_eq!(choose_page_locale(None, None, Some("en")), "en");
     }
 
     #[test]

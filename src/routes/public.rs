@@ -1,5 +1,6 @@
-//! The public listener: the browser's start page and ACS, our metadata, health and readiness
-//! (DESIGN §2.2). Pages carry a per-response CSP nonce; nothing here shows an internal detail.
+//! The public listener: the browser's start page and ACS, our metadata, health and readiness,
+//! and the pages' static files under `/static/` (DESIGN §2.2). Pages carry a per-response CSP
+//! nonce; nothing here shows an internal detail.
 
 use std::collections::HashMap;
 
@@ -22,13 +23,26 @@ fn accept_language(req: &HttpRequest) -> Option<&str> {
     req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
 }
 
-/// An HTML page with its CSP: scripts and styles only with this response's nonce, forms only
-/// to `form_action`.
-fn page(status: StatusCode, nonce: &str, form_action: &str, html: String) -> HttpResponse {
-    let csp = format!(
-        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; img-src 'self'; \
-         form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
-    );
+/// The language the citizen chose with the country page's switch: `?lang=fr|en` (anything
+/// else is ignored).
+fn lang_param(req: &HttpRequest) -> Option<&'static str> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| crate::flow::parse_locale(Some(&v)))
+}
+
+/// What a page runs: the CSP allows a script only to the pages that have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    None,
+    Nonced,
+}
+
+/// An HTML page with its CSP ([`ui::content_security_policy`]): our origin's styles and fonts,
+/// the inline style and (`script`) script with this response's nonce, forms only to
+/// `form_action`.
+fn page(status: StatusCode, nonce: &str, script: Script, form_action: &str, html: String) -> HttpResponse {
+    let csp = ui::content_security_policy(nonce, script == Script::Nonced, form_action);
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8");
     if let Ok(v) = HeaderValue::from_str(&csp) {
@@ -37,10 +51,9 @@ fn page(status: StatusCode, nonce: &str, form_action: &str, html: String) -> Htt
     res.body(html)
 }
 
-/// The error page for `e`, logged with its cause; the user sees a generic message and the
-/// request id.
-pub(super) fn error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> HttpResponse {
-    let (status, kind) = match e {
+/// The status and message of the error page for `e`, logged with its cause.
+fn classify(state: &AppState, e: &FlowError) -> (StatusCode, ErrorKind) {
+    match e {
         FlowError::Store(s) => {
             state.flow.metrics.store_error(s.code());
             tracing::error!(code = s.code(), cause = %s, "store");
@@ -56,8 +69,38 @@ pub(super) fn error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> 
             tracing::warn!(code = other.code(), "refused");
             (StatusCode::BAD_REQUEST, ErrorKind::Generic)
         }
-    };
+    }
+}
+
+/// The error page for `e`, logged with its cause; the user sees a generic message and the
+/// request id.
+pub(super) fn error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> HttpResponse {
+    let (status, kind) = classify(state, e);
     render_error_page(req, status, kind)
+}
+
+/// The error page of a start page (`/eidas/start/{handle}`): while the request is still
+/// pending, it keeps the way back to the hub (the country page's "back" button).
+fn start_error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> HttpResponse {
+    let (status, kind) = classify(state, e);
+    if matches!(e, FlowError::StartHandleNotFound | FlowError::NotPending(_)) {
+        return render_error_page(req, status, kind);
+    }
+    let lang = page_lang(req);
+    let n = nonce();
+    let action = start_action(req);
+    // The back button posts to us and is answered with a 303 to the hub: its origin must be
+    // allowed too (see `render_start`); the record is not at hand here, the allow-list is.
+    let mut form_action = String::from("'self'");
+    for allowed in &state.flow.config.settings.api.return_urls {
+        let o = origin(allowed);
+        if o != "'none'" && !form_action.split(' ').any(|s| s == o) {
+            form_action.push(' ');
+            form_action.push_str(&o);
+        }
+    }
+    let html = ui::render_error_page(lang, &n, kind, &current_request_id(), ui::Back::Form(&action));
+    page(status, &n, Script::None, &form_action, html)
 }
 
 /// The error page of a form body refused before any handler ran (too large, malformed).
@@ -65,11 +108,23 @@ pub(super) fn form_error_page(req: &HttpRequest, status: StatusCode) -> HttpResp
     render_error_page(req, status, ErrorKind::Generic)
 }
 
+/// The language of a page shown without a request at hand: `?lang=`, then the browser's.
+fn page_lang(req: &HttpRequest) -> &'static str {
+    crate::flow::choose_page_locale(lang_param(req), None, accept_language(req))
+}
+
 /// An error page in the browser's language, with this response's nonce in its CSP.
 fn render_error_page(req: &HttpRequest, status: StatusCode, kind: ErrorKind) -> HttpResponse {
-    let lang = crate::flow::choose_locale(None, accept_language(req));
     let n = nonce();
-    page(status, &n, "'none'", ui::render_error(lang, &n, kind, &current_request_id(), None))
+    page(status, &n, Script::None, "'none'", ui::render_error(page_lang(req), &n, kind, &current_request_id(), None))
+}
+
+/// Where a start page's form posts: the same path, keeping the language the citizen chose.
+fn start_action(req: &HttpRequest) -> String {
+    match lang_param(req) {
+        Some(lang) => format!("{}?lang={lang}", req.path()),
+        None => req.path().to_owned(),
+    }
 }
 
 fn binding_cookie(state: &AppState, name: String, value: String) -> Cookie<'static> {
@@ -93,22 +148,24 @@ fn origin(url: &str) -> String {
     }
 }
 
-fn render_start(state: &AppState, req: &HttpRequest, start: BrowserStart) -> HttpResponse {
+fn render_start(state: &AppState, req: &HttpRequest, start: BrowserStart, error: bool) -> HttpResponse {
     let n = nonce();
     match start {
         BrowserStart::CountryPage { countries, locale, return_url, .. } => {
-            let action = req.path().to_owned();
+            let action = start_action(req);
             // The page posts to us; "back" answers with a 303 to the hub, and Chrome and Safari
             // hold the redirect of a form submission to form-action too (w3c/webappsec-csp#8).
             let form_action = format!("'self' {}", origin(&return_url));
-            page(StatusCode::OK, &n, &form_action, ui::render_country_page(locale, &n, &action, &countries))
+            let html = ui::render_country_page(locale, &n, &action, &countries, error);
+            let status = if error { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+            page(status, &n, Script::Nonced, &form_action, html)
         }
         BrowserStart::AutoSubmit { action, saml_request, relay_state, cookie, locale, .. } => {
             let origin = origin(&action);
             let html = ui::render_auto_submit(locale, &n, &action, &saml_request, &relay_state);
-            let mut res = page(StatusCode::OK, &n, &origin, html);
+            let mut res = page(StatusCode::OK, &n, Script::Nonced, &origin, html);
             if res.add_cookie(&binding_cookie(state, cookie.0, cookie.1)).is_err() {
-                return error_page(state, req, &FlowError::Technical("cookie".into()));
+                return start_error_page(state, req, &FlowError::Technical("cookie".into()));
             }
             res
         }
@@ -117,9 +174,9 @@ fn render_start(state: &AppState, req: &HttpRequest, start: BrowserStart) -> Htt
 
 #[get("/eidas/start/{handle}")]
 async fn start_page(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    match state.flow.browser_start(&path, accept_language(&req)).await {
-        Ok(start) => render_start(&state, &req, start),
-        Err(e) => error_page(&state, &req, &e),
+    match state.flow.browser_start(&path, lang_param(&req), accept_language(&req)).await {
+        Ok(start) => render_start(&state, &req, start, false),
+        Err(e) => start_error_page(&state, &req, &e),
     }
 }
 
@@ -140,15 +197,24 @@ async fn choose_country(
     if form.action.as_deref() == Some("back") {
         return match state.flow.back_to_hub(&path).await {
             Ok(location) => HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish(),
-            Err(e) => error_page(&state, &req, &e),
+            Err(e) => start_error_page(&state, &req, &e),
         };
     }
-    let Some(country) = form.country.as_deref() else {
-        return error_page(&state, &req, &FlowError::InvalidRequest("no country".into()));
+    let (lang, browser) = (lang_param(&req), accept_language(&req));
+    let refused = match form.country.as_deref() {
+        None => "no_country",
+        Some(country) => match state.flow.select_country(&path, country, lang, browser).await {
+            Ok(start) => return render_start(&state, &req, start, false),
+            Err(e @ (FlowError::CountryUnknown(_) | FlowError::CountryUnavailable { .. })) => e.code(),
+            Err(e) => return start_error_page(&state, &req, &e),
+        },
     };
-    match state.flow.select_country(&path, country, accept_language(&req)).await {
-        Ok(start) => render_start(&state, &req, start),
-        Err(e) => error_page(&state, &req, &e),
+    // A choice the page did not offer (none, unknown, no longer available): the page again,
+    // saying so, rather than a dead end.
+    tracing::info!(code = refused, "country choice refused");
+    match state.flow.country_page(&path, lang, browser).await {
+        Ok(start) => render_start(&state, &req, start, true),
+        Err(e) => start_error_page(&state, &req, &e),
     }
 }
 
@@ -224,7 +290,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// The public listener's routes.
+/// The public listener's routes, with the pages' static files ([`ui::assets`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(ui::assets::configure);
     cfg.service(start_page).service(choose_country).service(acs).service(metadata).service(healthz).service(readyz);
 }

@@ -1,5 +1,6 @@
-//! The member states' names in French and English (eIDAS codes: `EL` for Greece), and the
-//! test countries `XA`..`XZ` of the mock proxy services.
+//! The member states' names in French and English and their flags (eIDAS codes: `EL` for
+//! Greece, whose flag file is ISO's `gr`), and the test countries `XA`..`XZ` of the mock proxy
+//! services, which share a neutral test flag.
 
 use crate::saml::CountryCode;
 
@@ -51,9 +52,43 @@ pub fn country_name(code: CountryCode, lang: &str) -> String {
     }
 }
 
+/// The flag of `code`, as a file under `assets/` (see [`super::assets`]): the member states'
+/// from flag-icons, the test flag for `XA`..`XZ`, none for a code we do not know.
+pub fn flag_file(code: CountryCode) -> Option<String> {
+    let code = code.as_str();
+    if code.starts_with('X') {
+        return Some("flags/xx.svg".into());
+    }
+    // eIDAS (and the EU's style guide) say EL for Greece; ISO 3166 and flag-icons say GR.
+    let iso = if code == "EL" { "gr" } else { code };
+    NAMES.iter().any(|(c, _, _)| *c == code).then(|| format!("flags/{}.svg", iso.to_ascii_lowercase()))
+}
+
+/// What the country page's filter matches for `code`: its names in both languages and its code,
+/// in lower case (a citizen may type "Germany" on the French page).
+pub fn search_terms(code: CountryCode) -> String {
+    format!("{} {} {}", country_name(code, "fr"), country_name(code, "en"), code.as_str()).to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_member_state_has_a_flag_greece_is_gr_and_test_countries_share_one() {
+        let c = |s| CountryCode::parse(s).unwrap();
+        for (code, _, _) in NAMES {
+            let file = flag_file(c(code)).unwrap();
+            assert!(crate::ui::assets::is_served(&file), "{code}: {file} is not served");
+        }
+        assert_eq!(flag_file(c("EL")).as_deref(), Some("flags/gr.svg"));
+        assert_eq!(flag_file(c("DE")).as_deref(), Some("flags/de.svg"));
+        assert_eq!(flag_file(c("XA")).as_deref(), Some("flags/xx.svg"));
+        assert_eq!(flag_file(c("XZ")).as_deref(), Some("flags/xx.svg"));
+        assert!(crate::ui::assets::is_served("flags/xx.svg"));
+        assert_eq!(flag_file(c("QQ")), None);
+        assert_eq!(search_terms(c("DE")), "allemagne germany de");
+    }
 
     #[test]
     fn names_are_localized_and_test_countries_are_labelled() {

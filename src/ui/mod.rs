@@ -1,85 +1,18 @@
-//! The few HTML pages the connector serves (DESIGN §3 `ui`): the country page, the
-//! auto-submit form to the proxy service and the error page, in French and English. Rendered
-//! server-side by askama (escaping on), with a per-response CSP nonce for the one inline
-//! script and style. No business logic here.
+//! The few HTML pages the connector serves (DESIGN §3 `ui`, §6): the country page, the
+//! auto-submit form to the proxy service and the error page, in French and English, in the
+//! French state design system (DSFR, `assets/`). Rendered server-side by askama (escaping on);
+//! styles and fonts come from our own origin ([`assets`]), and the only inline script and style
+//! carry a per-response CSP nonce ([`content_security_policy`]). Every page works without
+//! JavaScript. No business logic here: the routes hand over what `flow` decided.
 
+pub mod assets;
 pub mod countries;
+mod strings;
 
 use askama::Template;
 
+pub use self::strings::{strings, Strings};
 use crate::flow::CountryChoice;
-
-/// The words of the pages in one language.
-#[derive(Debug, Clone, Copy)]
-pub struct Strings {
-    /// Country page title.
-    pub title: &'static str,
-    /// Country page explanation.
-    pub intro: &'static str,
-    /// Country list legend.
-    pub legend: &'static str,
-    /// Shown beside an unavailable country.
-    pub unavailable: &'static str,
-    /// Back to the service.
-    pub back: &'static str,
-    /// Auto-submit page title.
-    pub redirect_title: &'static str,
-    /// Auto-submit page text.
-    pub redirect_text: &'static str,
-    /// The no-JavaScript button.
-    pub continue_: &'static str,
-    /// Error page title.
-    pub error_title: &'static str,
-    /// "Reference:" before the request id.
-    pub error_reference: &'static str,
-    /// The generic error message.
-    pub error_generic: &'static str,
-    /// The message when the link is no longer valid.
-    pub error_expired: &'static str,
-    /// The message when the service is unavailable.
-    pub error_unavailable: &'static str,
-}
-
-const FR: Strings = Strings {
-    title: "Choisissez votre pays",
-    intro: "Connectez-vous avec l'identité numérique de votre pays européen.",
-    legend: "Pays",
-    unavailable: "indisponible pour le moment",
-    back: "Retour au service",
-    redirect_title: "Redirection vers votre pays",
-    redirect_text: "Vous allez être redirigé vers le service d'identification de votre pays.",
-    continue_: "Continuer",
-    error_title: "Une erreur est survenue",
-    error_reference: "Référence à communiquer au support :",
-    error_generic: "Nous ne pouvons pas poursuivre votre connexion. Veuillez recommencer depuis le service.",
-    error_expired: "Ce lien n'est plus valide. Veuillez recommencer depuis le service.",
-    error_unavailable: "Le service est momentanément indisponible. Veuillez réessayer dans quelques minutes.",
-};
-
-const EN: Strings = Strings {
-    title: "Choose your country",
-    intro: "Sign in with the digital identity of your European country.",
-    legend: "Country",
-    unavailable: "unavailable at the moment",
-    back: "Back to the service",
-    redirect_title: "Redirecting to your country",
-    redirect_text: "You are being redirected to your country's identification service.",
-    continue_: "Continue",
-    error_title: "Something went wrong",
-    error_reference: "Reference for support:",
-    error_generic: "We cannot continue your sign-in. Please start again from the service.",
-    error_expired: "This link is no longer valid. Please start again from the service.",
-    error_unavailable: "The service is temporarily unavailable. Please try again in a few minutes.",
-};
-
-/// The strings of `lang` (`fr` or `en`).
-pub fn strings(lang: &str) -> &'static Strings {
-    if lang == "en" {
-        &EN
-    } else {
-        &FR
-    }
-}
 
 /// What an error page says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,22 +25,79 @@ pub enum ErrorKind {
     Unavailable,
 }
 
+/// How an error page offers the way back to the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Back<'a> {
+    /// No way back is known.
+    None,
+    /// A link to this URL.
+    Link(&'a str),
+    /// A button posting `action=back` to this path (the start page's "back": the hub gets
+    /// `user_cancelled`). The page's `form-action` must allow our origin and the hub's.
+    Form(&'a str),
+}
+
+/// The `Content-Security-Policy` of a page rendered here: nothing but our own origin's styles,
+/// fonts and images (and the `data:` images DSFR's stylesheets draw), the inline `<style>` and,
+/// when the page has one (`script`), the inline `<script>` carrying `nonce`; forms post only to
+/// `form_action` (a source list); no framing, no `<base>`.
+pub fn content_security_policy(nonce: &str, script: bool, form_action: &str) -> String {
+    let script = if script { format!("script-src 'nonce-{nonce}'; ") } else { String::new() };
+    format!(
+        "default-src 'none'; {script}style-src 'self' 'nonce-{nonce}'; font-src 'self'; img-src 'self' data:; \
+         form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// What every page's layout (`base.html`) needs.
+struct Frame<'a> {
+    lang: &'a str,
+    nonce: &'a str,
+    t: &'static Strings,
+    stylesheets: Vec<String>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(lang: &'a str, nonce: &'a str) -> Self {
+        let lang = if lang == "en" { "en" } else { "fr" };
+        Self {
+            lang,
+            nonce,
+            t: strings(lang),
+            stylesheets: assets::STYLESHEETS.iter().map(|s| assets::url(s)).collect(),
+        }
+    }
+
+    /// Whether the page is in `lang`.
+    fn is(&self, lang: &str) -> bool {
+        self.lang == lang
+    }
+}
+
+/// A country as the page shows it.
+struct CountryRow {
+    code: String,
+    name: String,
+    flag: Option<String>,
+    available: bool,
+    reason: &'static str,
+    search: String,
+}
+
 #[derive(Template)]
 #[template(path = "country.html")]
 struct CountryPage<'a> {
-    lang: &'a str,
-    nonce: &'a str,
-    t: &'a Strings,
+    frame: Frame<'a>,
     action: &'a str,
-    countries: &'a [CountryChoice],
+    countries: Vec<CountryRow>,
+    any_available: bool,
+    error: Option<&'static str>,
 }
 
 #[derive(Template)]
 #[template(path = "autosubmit.html")]
 struct AutoSubmitPage<'a> {
-    lang: &'a str,
-    nonce: &'a str,
-    t: &'a Strings,
+    frame: Frame<'a>,
     action: &'a str,
     saml_request: &'a str,
     relay_state: &'a str,
@@ -116,52 +106,81 @@ struct AutoSubmitPage<'a> {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    lang: &'a str,
-    nonce: &'a str,
-    t: &'a Strings,
+    frame: Frame<'a>,
     message: &'a str,
     request_id: &'a str,
     back_url: Option<&'a str>,
+    back_action: Option<&'a str>,
 }
 
-/// The country page; it posts the choice back to `action`.
-pub fn render_country_page(lang: &str, nonce: &str, action: &str, countries: &[CountryChoice]) -> String {
-    CountryPage { lang, nonce, t: strings(lang), action, countries }.render().unwrap_or_default()
+/// `s` in lower case without its accents, to sort and match names ("Slovénie" near "Slovaquie").
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => 'a',
+            'ç' | 'č' | 'ć' => 'c',
+            'é' | 'è' | 'ê' | 'ë' | 'ě' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' | 'ø' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' | 'ý' => 'y',
+            'š' => 's',
+            'ž' => 'z',
+            other => other,
+        })
+        .collect()
+}
+
+/// The country page: one radio per country (flag, name; an unavailable one disabled, with its
+/// reason), sorted by name in the page's language; it posts the choice, or `action=back`, to
+/// `action`. `error` is shown above the list (a choice the server refused).
+pub fn render_country_page(lang: &str, nonce: &str, action: &str, countries: &[CountryChoice], error: bool) -> String {
+    let frame = Frame::new(lang, nonce);
+    let t = frame.t;
+    let mut rows: Vec<CountryRow> = countries
+        .iter()
+        .map(|c| CountryRow {
+            code: c.code.to_string(),
+            name: c.name.clone(),
+            flag: self::countries::flag_file(c.code).map(|f| assets::url(&f)),
+            available: c.available,
+            reason: t.reason(c.reason),
+            search: fold(&self::countries::search_terms(c.code)),
+        })
+        .collect();
+    rows.sort_by_cached_key(|r| fold(&r.name));
+    let any_available = rows.iter().any(|r| r.available);
+    let error = error.then_some(t.choose_error);
+    CountryPage { frame, action, countries: rows, any_available, error }.render().unwrap_or_default()
 }
 
 /// The auto-submit form to the proxy service (xmlsec-profile 32: every value escaped).
 pub fn render_auto_submit(lang: &str, nonce: &str, action: &str, saml_request: &str, relay_state: &str) -> String {
-    AutoSubmitPage { lang, nonce, t: strings(lang), action, saml_request, relay_state }.render().unwrap_or_default()
+    AutoSubmitPage { frame: Frame::new(lang, nonce), action, saml_request, relay_state }.render().unwrap_or_default()
 }
 
-/// The error page: a generic message and the request id, never a detail.
+/// The error page: a generic message and the request id, never a detail; a link back when
+/// `back_url` is known.
 pub fn render_error(lang: &str, nonce: &str, kind: ErrorKind, request_id: &str, back_url: Option<&str>) -> String {
-    let t = strings(lang);
+    render_error_page(lang, nonce, kind, request_id, back_url.map_or(Back::None, Back::Link))
+}
+
+/// The error page with the way `back` to the hub.
+pub fn render_error_page(lang: &str, nonce: &str, kind: ErrorKind, request_id: &str, back: Back<'_>) -> String {
+    let frame = Frame::new(lang, nonce);
     let message = match kind {
-        ErrorKind::Generic => t.error_generic,
-        ErrorKind::Expired => t.error_expired,
-        ErrorKind::Unavailable => t.error_unavailable,
+        ErrorKind::Generic => frame.t.error_generic,
+        ErrorKind::Expired => frame.t.error_expired,
+        ErrorKind::Unavailable => frame.t.error_unavailable,
     };
-    ErrorPage { lang, nonce, t, message, request_id, back_url }.render().unwrap_or_default()
+    let (back_url, back_action) = match back {
+        Back::None => (None, None),
+        Back::Link(url) => (Some(url), None),
+        Back::Form(action) => (None, Some(action)),
+    };
+    ErrorPage { frame, message, request_id, back_url, back_action }.render().unwrap_or_default()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_auto_submit_page_escapes_every_value_and_carries_the_nonce() {
-        let html = render_auto_submit("en", "n0nce", "https://p.example/sso?a=1&b=\"2\"", "PHg+", "<relay>");
-        assert!(html.contains(r#"action="https://p.example/sso?a=1&#38;b=&#34;2&#34;""#), "{html}");
-        assert!(html.contains(r#"value="&#60;relay&#62;""#), "{html}");
-        assert!(html.contains(r#"<script nonce="n0nce">"#), "{html}");
-        assert!(html.contains("<noscript><button type=\"submit\">Continue</button></noscript>"), "{html}");
-    }
-
-    #[test]
-    fn the_error_page_shows_the_request_id_in_the_chosen_language() {
-        let html = render_error("fr", "n", ErrorKind::Expired, "req-123", None);
-        assert!(html.contains("req-123") && html.contains("plus valide"), "{html}");
-        assert!(html.contains(r#"<html lang="fr">"#));
-    }
-}
+mod tests;

@@ -136,6 +136,26 @@ impl Chromium {
             .collect()
     }
 
+    /// Chooses `code` on the connector's country page with the mouse: its radio's label, then
+    /// "Continue".
+    pub async fn choose_country(&self, code: &str) {
+        let label = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(fantoccini::Locator::Css(&format!("label[for='country-{code}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no country {code} on the page: {e}"));
+        label.click().await.unwrap();
+        self.client
+            .find(fantoccini::Locator::Css("form button[type='submit']:not([name])"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// The current page's text.
     pub async fn text(&self) -> String {
         self.client.source().await.expect("page source")

@@ -327,6 +327,33 @@ pub fn parse_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
     Some((action, fields))
 }
 
+/// Every start tag of an HTML page, in order: its lower-cased name and its attributes (values
+/// decoded). Text that is not a tag (`a < b` in a script) is skipped.
+pub fn all_tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = html[at..].find('<').map(|i| at + i) {
+        at = i + 1;
+        if !bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let end = html[i + 1..]
+            .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+            .map_or(html.len(), |j| i + 1 + j);
+        if let Some((attrs, next)) = tag_attributes(html, i) {
+            out.push((html[i + 1..end].to_ascii_lowercase(), attrs));
+            at = next;
+        }
+    }
+    out
+}
+
+/// The attributes of every `<name>` tag of an HTML page, in order.
+pub fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
+    all_tags(html).into_iter().filter(|(n, _)| n == name).map(|(_, attrs)| attrs).collect()
+}
+
 /// The byte offset of the next `<name` tag (case-insensitive) at or after `from`.
 fn find_tag(html: &str, from: usize, name: &str) -> Option<usize> {
     let lower = html.get(from..)?.to_ascii_lowercase();
@@ -392,7 +419,8 @@ fn tag_attributes(html: &str, start: usize) -> Option<(Vec<(String, String)>, us
     }
 }
 
-fn attr(attrs: &[(String, String)], name: &str) -> Option<String> {
+/// The value of the attribute `name` (`Some("")` for a bare attribute such as `disabled`).
+pub fn attr(attrs: &[(String, String)], name: &str) -> Option<String> {
     attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 

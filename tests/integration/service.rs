@@ -5,6 +5,7 @@
 
 mod api;
 mod journeys;
+mod pages;
 mod peers_failing;
 mod shared_state;
 mod shutdown;
@@ -460,7 +461,7 @@ pub fn assert_style_allowed(html: &str, csp: Option<&str>) {
         .unwrap_or_else(|| panic!("no styled page: {html}"));
     let csp = csp.expect("a CSP");
     assert!(nonce.len() >= 22, "a guessable nonce {nonce:?}");
-    assert!(csp.contains(&format!("style-src 'nonce-{nonce}'")), "{csp}\n{html}");
+    assert!(csp.contains(&format!("style-src 'self' 'nonce-{nonce}';")), "{csp}\n{html}");
 }
 
 /// `POST /api/v1/authn-requests` with `body`, waiting at most `bound` for the answer.

@@ -19,6 +19,18 @@ async fn country_page_url(app: &TestApp, mock: &crate::mock_proxy::MockProxy, la
     started["browser_redirect_url"].as_str().unwrap().to_owned()
 }
 
+/// Presses Tab until the element `css` has the focus (at most 40 times).
+async fn tab_to(browser: &Chromium, css: &str) {
+    let target = browser.client.find(Locator::Css(css)).await.unwrap();
+    for _ in 0..40 {
+        browser.client.active_element().await.unwrap().send_keys(&Key::Tab.to_string()).await.unwrap();
+        if browser.client.active_element().await.unwrap().element_id() == target.element_id() {
+            return;
+        }
+    }
+    panic!("{css} is not reachable with Tab");
+}
+
 fn assert_accessible(page: &str, violations: &[String]) {
     assert!(violations.is_empty(), "{page}: serious or critical axe-core violations:\n{}", violations.join("\n"));
 }
@@ -46,18 +58,10 @@ async fn a_country_is_chosen_with_the_keyboard_alone_and_the_journey_comes_back_
     let Some(browser) = Chromium::start().await else { return };
     let url = country_page_url(&app, &mock, "en").await;
     browser.client.goto(&url).await.unwrap();
-    let target = browser.client.find(Locator::Css("button[name='country'][value='XA']")).await.unwrap();
-    // Tab through the page until the country's button has the focus, then press Enter.
-    let mut reached = false;
-    for _ in 0..30 {
-        browser.client.active_element().await.unwrap().send_keys(&Key::Tab.to_string()).await.unwrap();
-        let focused = browser.client.active_element().await.unwrap();
-        if focused.element_id() == target.element_id() {
-            reached = true;
-            break;
-        }
-    }
-    assert!(reached, "the country's button is not reachable with Tab");
+    // Tab to the country's radio, Space to choose it, Tab to "Continue", Enter.
+    tab_to(&browser, "input[name='country'][value='XA']").await;
+    browser.client.active_element().await.unwrap().send_keys(" ").await.unwrap();
+    tab_to(&browser, "form button[type='submit']:not([name])").await;
     browser.client.active_element().await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
     // The auto-submit page posts to the proxy service by itself; the (Python) mock proxy answers
     // with its own auto-submit form to our ACS, which sends the browser back to the hub.
@@ -87,7 +91,7 @@ async fn without_javascript_the_country_choice_and_the_continue_button_reach_the
     let Some(browser) = Chromium::start_without_javascript().await else { return };
     let url = country_page_url(&app, &mock, "fr").await;
     browser.client.goto(&url).await.unwrap();
-    browser.client.find(Locator::Css("button[name='country'][value='XA']")).await.unwrap().click().await.unwrap();
+    browser.choose_country("XA").await;
     // The auto-submit page does not submit itself: its <noscript> button does.
     let button = browser
         .client

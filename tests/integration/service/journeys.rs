@@ -247,11 +247,12 @@ async fn without_a_country_the_start_page_lists_the_mock_country_and_the_choice_
     let page = browser.get(redirect).await;
     assert_eq!(page.status, 200, "{page:?}");
     assert!(
-        page.body.contains(r#"<button type="submit" name="country" value="XA">Pays de test A</button>"#),
+        page.body.contains(r#"<input type="radio" id="country-XA" name="country" value="XA" required>"#),
         "{}",
         page.body
     );
-    assert!(!page.body.contains("disabled"), "{}", page.body);
+    assert!(page.body.contains(r#"<label class="fr-label" for="country-XA">Pays de test A</label>"#), "{}", page.body);
+    assert!(!page.body.contains(" disabled "), "{}", page.body);
     let (action, hidden) = parse_form(&page.body).unwrap();
     assert_eq!(format!("{}{action}", app.public), redirect);
     assert!(hidden.is_empty(), "{hidden:?}");
