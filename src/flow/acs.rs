@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::record::{RequestRecord, RequestStatus};
-use super::types::{Consumed, FailureBody, SamlStatusBody, SubjectBody};
+use super::types::{Consumed, SamlStatusBody, SubjectBody};
 use super::{blocking, is_handle, new_handle, sha256_hex, Flow, FlowError};
 use crate::peers::PeerSnapshot;
 use crate::saml::response::{
@@ -252,25 +252,10 @@ impl Flow {
         verdict: Verdict,
         country: Option<crate::saml::CountryCode>,
     ) -> (Consumed, String) {
-        let base = Consumed {
-            status: String::new(),
-            request_id: record.request_id.clone(),
-            citizen_country: country.map(|c| c.to_string()),
-            issuer: None,
-            level_of_assurance: None,
-            authn_instant: None,
-            subject: None,
-            attributes: None,
-            person: None,
-            claims: None,
-            acr: None,
-            amr: None,
-            error: None,
-        };
+        let (request_id, citizen_country) = (record.request_id.clone(), country.map(|c| c.to_string()));
         match verdict {
             Verdict::Authenticated(id, _) => {
                 let body = Consumed {
-                    status: "success".into(),
                     citizen_country: Some(id.country().to_string()),
                     issuer: Some(id.issuer().to_owned()),
                     level_of_assurance: Some(id.level_of_assurance().to_string()),
@@ -284,24 +269,17 @@ impl Flow {
                     claims: serde_json::to_value(id.claims()).ok(),
                     acr: Some(id.claims().acr.as_str().to_owned()),
                     amr: Some(id.claims().amr.iter().map(|s| (*s).to_owned()).collect()),
-                    ..base
+                    ..Consumed::empty("success", request_id, citizen_country)
                 };
                 (body, "success".into())
             }
             Verdict::Failed(code, status, _why) => {
-                let body = Consumed {
-                    status: "failure".into(),
-                    error: Some(FailureBody {
-                        code: code.code().to_owned(),
-                        oidc_error: code.oidc_error().to_owned(),
-                        saml: status.map(|s| SamlStatusBody {
-                            status_code: s.status_code,
-                            sub_status_code: s.sub_status_code,
-                            status_message: s.status_message,
-                        }),
-                    }),
-                    ..base
-                };
+                let saml = status.map(|s| SamlStatusBody {
+                    status_code: s.status_code,
+                    sub_status_code: s.sub_status_code,
+                    status_message: s.status_message,
+                });
+                let body = Consumed::failure(request_id, citizen_country, code, saml);
                 (body, code.code().to_owned())
             }
         }

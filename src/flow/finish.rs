@@ -3,7 +3,7 @@
 
 use super::acs::return_location;
 use super::record::RequestStatus;
-use super::types::{Cancelled, Consumed, FailureBody, RequestStatusBody};
+use super::types::{Cancelled, Consumed, RequestStatusBody};
 use super::{is_handle, new_handle, Flow, FlowError};
 use crate::saml::status::FailureCode;
 use crate::store::Kind;
@@ -95,21 +95,8 @@ impl Flow {
             return Err(FlowError::NotPending(record.status_at(self.now())));
         }
         let code = FailureCode::UserCancelled;
-        let body = Consumed {
-            status: "failure".into(),
-            request_id: record.request_id.clone(),
-            citizen_country: record.citizen_country.map(|c| c.to_string()),
-            issuer: None,
-            level_of_assurance: None,
-            authn_instant: None,
-            subject: None,
-            attributes: None,
-            person: None,
-            claims: None,
-            acr: None,
-            amr: None,
-            error: Some(FailureBody { code: code.code().into(), oidc_error: code.oidc_error().into(), saml: None }),
-        };
+        let body =
+            Consumed::failure(record.request_id.clone(), record.citizen_country.map(|c| c.to_string()), code, None);
         let handle = new_handle()?;
         let bytes = serde_json::to_vec(&body).map_err(|_| FlowError::Technical("outcome".into()))?;
         self.store.put(Kind::ResponseHandle, &handle, &bytes, Self::ttl(self.ttls.response)).await?;

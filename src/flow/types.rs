@@ -208,3 +208,35 @@ pub struct Consumed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<FailureBody>,
 }
+
+impl Consumed {
+    /// A result with no identity yet: `status` and whose request it answers.
+    pub(crate) fn empty(status: &str, request_id: String, citizen_country: Option<String>) -> Self {
+        Self {
+            status: status.to_owned(),
+            request_id,
+            citizen_country,
+            issuer: None,
+            level_of_assurance: None,
+            authn_instant: None,
+            subject: None,
+            attributes: None,
+            person: None,
+            claims: None,
+            acr: None,
+            amr: None,
+            error: None,
+        }
+    }
+
+    /// A failure: `code`, the OIDC error it maps to, and the proxy service's status if any.
+    pub(crate) fn failure(
+        request_id: String,
+        citizen_country: Option<String>,
+        code: crate::saml::status::FailureCode,
+        saml: Option<SamlStatusBody>,
+    ) -> Self {
+        let error = FailureBody { code: code.code().to_owned(), oidc_error: code.oidc_error().to_owned(), saml };
+        Self { error: Some(error), ..Self::empty("failure", request_id, citizen_country) }
+    }
+}
