@@ -33,14 +33,28 @@ async fn graceful_shutdown_lets_an_acs_post_in_flight_finish_and_refuses_new_con
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
     let (first, rest) = body.split_at(body.len() / 2);
     let mut conn = TcpStream::connect(authority(&app.public)).await.unwrap();
+    // `Expect: 100-continue`: the server's "100 Continue" says the request is being handled (its
+    // head parsed, the handler reading the body), so the stop below finds it in flight however
+    // loaded the machine is.
     let head = format!(
         "POST /eidas/acs HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+         Content-Length: {}\r\nCookie: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
         authority(&app.public),
         body.len(),
         browser.cookie_header(),
     );
     conn.write_all(head.as_bytes()).await.unwrap();
+    conn.flush().await.unwrap();
+    let mut interim = Vec::new();
+    let read_interim = async {
+        let mut byte = [0u8; 1];
+        while !interim.ends_with(b"\r\n\r\n") {
+            conn.read_exact(&mut byte).await.unwrap();
+            interim.push(byte[0]);
+        }
+    };
+    tokio::time::timeout(CLOSING, read_interim).await.expect("a 100 Continue");
+    assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&interim));
     conn.write_all(first.as_bytes()).await.unwrap();
     conn.flush().await.unwrap();
 
