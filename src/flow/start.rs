@@ -118,8 +118,16 @@ fn allowed_return_url(candidate: &str, allowed: &[String]) -> Option<String> {
     allowed
         .iter()
         .filter_map(|a| url::Url::parse(a).ok())
-        .any(|a| a.origin() == url.origin() && url.path().starts_with(a.path()))
+        .any(|a| a.origin() == url.origin() && under_path(url.path(), a.path()))
         .then(|| url.to_string())
+}
+
+/// `path` is `prefix` or below it, segment-wise: an entry `/hub` allows `/hub` and `/hub/cb`,
+/// never `/hubx`.
+fn under_path(path: &str, prefix: &str) -> bool {
+    prefix.ends_with('/') && path.starts_with(prefix)
+        || path == prefix
+        || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn bounded(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, FlowError> {
@@ -487,6 +495,11 @@ mod tests {
         ] {
             assert_eq!(ok(refused), None, "{refused}");
         }
+        // An entry without a trailing slash still ends at a path segment.
+        let no_slash = vec!["https://hub.example/hub".to_owned()];
+        assert!(allowed_return_url("https://hub.example/hub/cb", &no_slash).is_some());
+        assert!(allowed_return_url("https://hub.example/hub", &no_slash).is_some());
+        assert!(allowed_return_url("https://hub.example/hubx/cb", &no_slash).is_none());
         // An entry without a path allows the whole origin, and only it.
         let origin_only = vec!["https://hub.example".to_owned()];
         assert!(allowed_return_url("https://hub.example/any", &origin_only).is_some());
