@@ -31,6 +31,13 @@ async fn element(browser: &Chromium, css: &str) -> fantoccini::elements::Element
         .unwrap_or_else(|e| panic!("{css} not found: {e}"))
 }
 
+/// The hub's failure page, once the browser is on it.
+async fn failure_page(browser: &Chromium, hub: &str) -> String {
+    let failure = url::Url::parse(&format!("{hub}hub/failure")).unwrap();
+    browser.client.wait().at_most(Duration::from_secs(15)).for_url(&failure).await.ok();
+    browser.text().await
+}
+
 async fn accessible(browser: &Chromium, page: &str) {
     let violations = browser.serious_accessibility_violations().await;
     assert!(violations.is_empty(), "{page}: serious or critical axe-core violations:\n{}", violations.join("\n"));
@@ -91,14 +98,7 @@ async fn a_cancel_at_the_proxy_service_shows_the_hub_its_user_cancelled_page() {
     let (demo, hub) = demo().await;
     to_the_proxy_login(&browser, &hub, false).await;
     element(&browser, "button[name='action'][value='cancel']").await.click().await.unwrap();
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_url(&url::Url::parse(&format!("{hub}hub/failure")).unwrap())
-        .await
-        .ok();
-    let html = browser.text().await;
+    let html = failure_page(&browser, &hub).await;
     assert!(html.contains("user_cancelled"), "{html}");
     browser.screenshot("journey-cancelled-at-proxy").await;
     accessible(&browser, "demo hub failure page").await;
@@ -113,14 +113,7 @@ async fn a_level_below_the_request_is_refused_and_the_hub_shows_loa_not_met() {
     to_the_proxy_login(&browser, &hub, false).await;
     element(&browser, "select#loa option[value='low']").await.click().await.unwrap();
     element(&browser, "button[name='action'][value='sign_in']").await.click().await.unwrap();
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_url(&url::Url::parse(&format!("{hub}hub/failure")).unwrap())
-        .await
-        .ok();
-    let html = browser.text().await;
+    let html = failure_page(&browser, &hub).await;
     assert!(html.contains("loa_not_met"), "{html}");
     browser.screenshot("journey-loa-refused").await;
     drop(browser);

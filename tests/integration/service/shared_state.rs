@@ -19,16 +19,21 @@ fn redis_connection(redis: &RedisServer) -> redis::Connection {
     redis::Client::open(redis.url()).unwrap().get_connection().unwrap()
 }
 
+/// Two connectors on one Redis. B binds its own listener but is configured with A's public
+/// origin: one connector (entityID, ACS URL) behind a load balancer.
+async fn two_instances(redis: &RedisServer, mock: &MockProxy) -> (TestApp, TestApp) {
+    let a = app_on(redis, mock).await;
+    let b_options =
+        AppOptions { redis_url: Some(redis.url()), public_origin: Some(a.public.clone()), ..AppOptions::default() };
+    let b = spawn_app(mock, &b_options).await;
+    (a, b)
+}
+
 #[tokio::test]
 async fn two_instances_on_one_redis_share_requests_results_and_the_replay_cache() {
     let Some(redis) = RedisServer::start() else { return };
     let Some(mock) = MockProxy::start("XA") else { return };
-    let a = app_on(&redis, &mock).await;
-    // B binds its own listener but is configured with A's public origin: one connector
-    // (entityID, ACS URL) behind a load balancer.
-    let b_options =
-        AppOptions { redis_url: Some(redis.url()), public_origin: Some(a.public.clone()), ..AppOptions::default() };
-    let b = spawn_app(&mock, &b_options).await;
+    let (a, b) = two_instances(&redis, &mock).await;
 
     let (status, started) = start(&a, &start_body(&mock, "substantial")).await;
     assert_eq!(status, 201, "{started}");
@@ -104,10 +109,7 @@ async fn two_instances_on_one_redis_share_requests_results_and_the_replay_cache(
 async fn one_response_posted_to_two_instances_at_once_completes_the_request_once() {
     let Some(redis) = RedisServer::start() else { return };
     let Some(mock) = MockProxy::start("XA") else { return };
-    let a = app_on(&redis, &mock).await;
-    let b_options =
-        AppOptions { redis_url: Some(redis.url()), public_origin: Some(a.public.clone()), ..AppOptions::default() };
-    let b = spawn_app(&mock, &b_options).await;
+    let (a, b) = two_instances(&redis, &mock).await;
     let (status, started) = start(&a, &start_body(&mock, "substantial")).await;
     assert_eq!(status, 201, "{started}");
     let mut browser = Browser::new();
