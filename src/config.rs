@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::saml::{CountryCode, SpType};
 use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustedCert};
 
+pub mod keys;
 mod service;
 
 use self::service::validate_service;
@@ -27,7 +28,7 @@ impl ConfigError {
 }
 
 /// `[connector]`: who we are.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorSettings {
     /// Our entityID = the HTTPS URL of our metadata (keep the production one to stay trusted).
@@ -60,18 +61,25 @@ fn default_protocol_versions() -> Vec<String> {
     ["1.4", "1.3", "1.2", "1.1"].iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// A private key with its certificate, as file paths.
-#[derive(Debug, Clone, Deserialize)]
+/// A private key with its certificate, as file paths; the key may be encrypted (PKCS#8
+/// `ENCRYPTED PRIVATE KEY` or legacy PEM), its passphrase then comes from a file or a variable.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyPairSettings {
-    /// PEM private key.
+    /// PEM private key (clear or encrypted).
     pub key: PathBuf,
     /// PEM certificate.
     pub cert: PathBuf,
+    /// A file holding the key's passphrase (one trailing newline ignored). Secret: never printed.
+    #[serde(default)]
+    pub passphrase_file: Option<PathBuf>,
+    /// The name of an environment variable holding the key's passphrase.
+    #[serde(default)]
+    pub passphrase_env: Option<String>,
 }
 
 /// `[keys]`: our signing and decryption keys.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeySettings {
     /// Signs AuthnRequests and metadata.
@@ -95,7 +103,7 @@ fn default_signature_algorithm() -> String {
 }
 
 /// `[organization]` of our metadata.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationSettings {
     /// `OrganizationName`.
@@ -114,7 +122,7 @@ fn default_lang() -> String {
 }
 
 /// One `[[contacts]]` entry of our metadata.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactSettings {
     /// `support` or `technical`.
@@ -137,7 +145,7 @@ pub struct ContactSettings {
 }
 
 /// One `[[countries]]` entry: a member state's proxy service and what we accept from it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountrySettings {
     /// ISO 3166 alpha-2 code as used by eIDAS (`EL` for Greece); the test codes `XA`..`XZ` too.
@@ -186,7 +194,7 @@ pub struct CountryConfig {
 }
 
 /// The configuration file as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Who we are.
@@ -236,6 +244,8 @@ pub struct Config {
     pub digest_algorithm: DigestAlgorithm,
     /// The member states, validated, in configuration order.
     pub countries: Vec<CountryConfig>,
+    /// The file this was loaded from ([`Config::load`]), read again on a reload.
+    pub source: Option<PathBuf>,
 }
 
 impl Config {
@@ -265,7 +275,9 @@ impl Config {
         let settings: Settings =
             raw.try_deserialize().map_err(|e| ConfigError(vec![format!("{}: {e}", path.display())]))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::validate(settings, &base)
+        let mut config = Self::validate(settings, &base)?;
+        config.source = Some(path);
+        Ok(config)
     }
 
     /// Validates settings, collecting every problem.
@@ -322,26 +334,9 @@ impl Config {
             std::fs::read(resolve(p)).map_err(|e| problems.push(format!("{}: {e}", resolve(p).display()))).ok()
         };
         let load_pair = |pair: &KeyPairSettings, what: &str, problems: &mut Vec<String>| -> Option<PrivateKey> {
-            let key = read(&pair.key, problems)?;
-            let cert = read(&pair.cert, problems)?;
-            match PrivateKey::from_pem(&key, Some(&cert)) {
-                Ok(k)
-                    if k.cert
-                        .as_ref()
-                        .and_then(|c| c.public_key().ok())
-                        .is_some_and(|p| crate::xmlsec::keys::same_public_key(&p, &k.key)) =>
-                {
-                    Some(k)
-                }
-                Ok(_) => {
-                    problems.push(format!("{what}: the certificate does not match the key"));
-                    None
-                }
-                Err(e) => {
-                    problems.push(format!("{what}: {e}"));
-                    None
-                }
-            }
+            keys::load_key_pair(pair, resolve)
+                .map_err(|e| problems.push(format!("{what}: {e} ({})", e.code())))
+                .ok()
         };
         let signing_key = load_pair(&settings.keys.signing, "keys.signing", &mut problems);
         let metadata_signing_key =
@@ -407,6 +402,7 @@ impl Config {
                 digest_algorithm: signature_algorithm.digest(),
                 signature_algorithm,
                 countries,
+                source: None,
             }),
             _ => Err(ConfigError(problems)),
         }

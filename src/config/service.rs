@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{is_loopback_http, Settings};
 
 /// `[server]`: the two listeners and the HTTP limits.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     /// Public listener (browsers and member states, behind the internet-facing proxy).
@@ -78,7 +78,7 @@ impl Default for ServerSettings {
 
 /// `[peers]`: when the member states' metadata is fetched again. A refresh that fails keeps the
 /// last good copy until its own `validUntil`; these keys only say how often to try.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeersSettings {
     /// Shortest interval between two scheduled refreshes of a country, seconds.
@@ -130,7 +130,7 @@ impl Default for PeersSettings {
 
 /// `[api]`: who may call the internal API and where users may be sent back. `Debug` hides the
 /// tokens.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSettings {
     /// Bearer tokens of the hub (several during a rotation). Secrets: never printed.
@@ -198,7 +198,7 @@ fn default_status_retention_secs() -> u64 {
 
 /// `[store]`: where pending requests, results and the replay cache live. `Debug` hides the
 /// Redis URL (it may hold a password).
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSettings {
     /// `memory` (one instance) or `redis` (several instances).
