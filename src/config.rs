@@ -10,6 +10,7 @@ use crate::saml::{CountryCode, SpType};
 use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustedCert};
 
 pub mod keys;
+pub mod live;
 mod service;
 
 use self::service::validate_service;
@@ -334,9 +335,7 @@ impl Config {
             std::fs::read(resolve(p)).map_err(|e| problems.push(format!("{}: {e}", resolve(p).display()))).ok()
         };
         let load_pair = |pair: &KeyPairSettings, what: &str, problems: &mut Vec<String>| -> Option<PrivateKey> {
-            keys::load_key_pair(pair, resolve)
-                .map_err(|e| problems.push(format!("{what}: {e} ({})", e.code())))
-                .ok()
+            keys::load_key_pair(pair, resolve).map_err(|e| problems.push(format!("{what}: {e} ({})", e.code()))).ok()
         };
         let signing_key = load_pair(&settings.keys.signing, "keys.signing", &mut problems);
         let metadata_signing_key =

@@ -11,7 +11,8 @@ use actix_web::{web, App, HttpServer};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::live::{LiveConfig, Reloaded};
+use crate::config::{Config, ConfigError};
 use crate::flow::{Flow, Ttls};
 use crate::peers::{Peers, PeersOptions};
 use crate::routes::api::ApiTokens;
@@ -67,15 +68,44 @@ pub struct Application {
     flow: Flow,
 }
 
-/// Stops a running [`Application`] from elsewhere (tests, signals).
+/// Stops a running [`Application`] or reloads its keys from elsewhere (tests, signals).
 #[derive(Clone)]
 pub struct AppHandle {
     public: ServerHandle,
     internal: ServerHandle,
     shutdown: watch::Sender<bool>,
+    config: Arc<LiveConfig>,
+    metrics: Arc<Metrics>,
 }
 
 impl AppHandle {
+    /// Reads the configuration file again and applies its `[keys]` section (what SIGHUP does):
+    /// see [`LiveConfig::reload`]. Logged (fingerprints only, never key material) and counted
+    /// in `eidas_config_reload_total{result}`. On failure the running keys stay.
+    pub async fn reload(&self) -> Result<Reloaded, ConfigError> {
+        let config = Arc::clone(&self.config);
+        let result = tokio::task::spawn_blocking(move || config.reload())
+            .await
+            .unwrap_or_else(|_| Err(ConfigError(vec!["the reload task failed".into()])));
+        self.metrics.config_reload(result.is_ok());
+        match &result {
+            Ok(done) => {
+                let keys: Vec<String> = done.keys.iter().map(|(role, fp)| format!("{role}={fp}")).collect();
+                tracing::info!(keys = ?keys, "configuration reloaded: the [keys] section is in force");
+                if !done.not_applied.is_empty() {
+                    tracing::warn!(
+                        sections = ?done.not_applied,
+                        "configuration reloaded: these sections changed but are not applied until a restart"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::error!(code = e.code(), problems = ?e.0, "configuration reload refused: the running keys are kept");
+            }
+        }
+        result
+    }
+
     /// Stops accepting; with `graceful`, in-flight requests finish first.
     pub async fn stop(&self, graceful: bool) {
         let _ = self.shutdown.send(true);
@@ -206,7 +236,7 @@ impl Application {
         let flow = Flow {
             store,
             peers,
-            config: Arc::new(config),
+            config: Arc::new(LiveConfig::new(config)),
             clock,
             metrics: Arc::new(Metrics::new()),
             public_base_url: base,
@@ -281,7 +311,13 @@ impl Application {
 
     /// A handle that stops the service.
     pub fn handle(&self) -> AppHandle {
-        AppHandle { public: self.public.handle(), internal: self.internal.handle(), shutdown: self.shutdown.clone() }
+        AppHandle {
+            public: self.public.handle(),
+            internal: self.internal.handle(),
+            shutdown: self.shutdown.clone(),
+            config: Arc::clone(&self.flow.config),
+            metrics: Arc::clone(&self.flow.metrics),
+        }
     }
 
     /// Serves until both servers stop (see [`AppHandle::stop`]).
@@ -293,8 +329,10 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT, then stops gracefully (in-flight requests finish).
+    /// SIGHUP reloads the `[keys]` section ([`AppHandle::reload`]).
     pub async fn run_until_signal(self) -> std::io::Result<()> {
         let handle = self.handle();
+        reload_on_hangup(handle.clone());
         tokio::spawn(async move {
             wait_for_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -302,6 +340,28 @@ impl Application {
         });
         self.run_until_stopped().await
     }
+}
+
+/// On each SIGHUP, [`AppHandle::reload`] (Unix only; the handler is in place when this returns).
+fn reload_on_hangup(handle: AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hangup) => {
+                tracing::info!("SIGHUP reloads the [keys] section of the configuration");
+                tokio::spawn(async move {
+                    while hangup.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloading the configuration");
+                        let _ = handle.reload().await;
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "no SIGHUP handler: keys reload only on restart"),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = handle;
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

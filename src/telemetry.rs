@@ -32,6 +32,7 @@ pub struct Metrics {
     metadata_age_seconds: Family<Labels, Gauge<f64, AtomicU64>>,
     metadata_valid_seconds: Family<Labels, Gauge<f64, AtomicU64>>,
     metadata_refresh_error: Family<Labels, Gauge>,
+    config_reloads: Family<Labels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -64,6 +65,7 @@ impl Metrics {
             metadata_age_seconds: Family::default(),
             metadata_valid_seconds: Family::default(),
             metadata_refresh_error: Family::default(),
+            config_reloads: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -108,6 +110,11 @@ impl Metrics {
             "1 while the country's last metadata fetch failed, by country and error code (the last good copy is kept until its validUntil)",
             m.metadata_refresh_error.clone(),
         );
+        registry.register(
+            "config_reload",
+            "Reloads of the configuration (SIGHUP), by result (ok: the [keys] section applied; error: the running keys kept)",
+            m.config_reloads.clone(),
+        );
         Self { registry, ..m }
     }
 
@@ -136,7 +143,12 @@ impl Metrics {
         self.store_errors.get_or_create(&vec![("code", code.to_owned())]).inc();
     }
 
-    /// A Response used SHA-1 OAEP parameters.
+    /// A configuration reload succeeded (`ok`) or was refused.
+    pub fn config_reload(&self, ok: bool) {
+        self.config_reloads.get_or_create(&vec![("result", (if ok { "ok" } else { "error" }).to_owned())]).inc();
+    }
+
+    /// A Response used RSA-OAEP with SHA-1 parameters.
     pub fn sha1_oaep(&self, country: CountryCode) {
         self.sha1_oaep.get_or_create(&vec![("country", country.to_string())]).inc();
     }

@@ -284,7 +284,7 @@ impl Service {
             name_id_format: record.name_id_format,
         };
         let policy = ResponsePolicy { clock_skew: snapshot.clock_skew(), ..ResponsePolicy::default() };
-        let config = &self.flow.config;
+        let config = self.flow.config.current();
         let ctx = ResponseContext {
             now: NOW,
             entity_id: &config.settings.connector.entity_id,

@@ -205,7 +205,7 @@ impl Flow {
             requested_attributes: record.requested_attributes.clone(),
             name_id_format: record.name_id_format,
         };
-        let config = Arc::clone(&self.config);
+        let config = self.config.current();
         let now = self.now();
         let skew = snapshot.clock_skew();
         blocking(move || {

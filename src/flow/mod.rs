@@ -21,7 +21,7 @@ pub use self::acs::{AcsForm, AcsOutcome};
 pub use self::record::{RequestRecord, RequestStatus};
 pub use self::start::{choose_locale, choose_page_locale, parse_locale, BrowserStart, CountryChoice};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::live::LiveConfig;
 use crate::peers::Peers;
 use crate::saml::CountryCode;
 use crate::store::{Store, StoreError};
@@ -123,8 +123,9 @@ pub struct Flow {
     pub store: Arc<dyn Store>,
     /// The member states' proxy services.
     pub peers: Peers,
-    /// Our configuration, keys included.
-    pub config: Arc<Config>,
+    /// Our configuration, keys included; its keys are replaced on a reload. Take one
+    /// snapshot per use case (`config.current()`) and keep it to the end of the request.
+    pub config: Arc<LiveConfig>,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// Counters and histograms.

@@ -211,10 +211,10 @@ impl Flow {
         if body.return_url.chars().count() > MAX_URL_CHARS {
             return Err(FlowError::ReturnUrlNotAllowed);
         }
-        let return_url = allowed_return_url(&body.return_url, &self.config.settings.api.return_urls)
+        let return_url = allowed_return_url(&body.return_url, &self.config.current().settings.api.return_urls)
             .ok_or(FlowError::ReturnUrlNotAllowed)?;
         let sp_type = match body.sp_type.as_deref() {
-            None => self.config.settings.connector.sp_type,
+            None => self.config.current().settings.connector.sp_type,
             Some("public") => SpType::Public,
             Some("private") => SpType::Private,
             Some(other) => return Err(FlowError::InvalidRequest(format!("sp_type {other:?}: public or private"))),
@@ -395,11 +395,11 @@ impl Flow {
         let params = AuthnRequestParams {
             id: new_request_id().map_err(map_request_error)?,
             issue_instant: self.now(),
-            issuer: self.config.settings.connector.entity_id.clone(),
+            issuer: self.config.current().settings.connector.entity_id.clone(),
             provider_name: record
                 .provider_name
                 .clone()
-                .or_else(|| self.config.settings.connector.provider_name.clone()),
+                .or_else(|| self.config.current().settings.connector.provider_name.clone()),
             level_of_assurance: record.level_of_assurance,
             requested_attributes: record.requested_attributes.clone(),
             non_notified_levels: Vec::new(),
@@ -409,7 +409,7 @@ impl Flow {
                 SpType::Public => None,
             },
         };
-        let config = Arc::clone(&self.config);
+        let config = self.config.current();
         let (id, caps2) = (params.id.clone(), caps.clone());
         // CPU-heavy: the RSA or ECDSA signature runs on the blocking pool.
         let xml = blocking(move || {

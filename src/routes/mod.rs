@@ -8,7 +8,7 @@ pub mod problem;
 pub mod public;
 pub mod request_id;
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use actix_web::error::{JsonPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
@@ -16,29 +16,39 @@ use actix_web::{web, HttpRequest};
 use time::{Duration, OffsetDateTime};
 
 use self::problem::ApiError;
+use crate::config::Config;
 use crate::flow::Flow;
 use crate::saml::metadata::MetadataError;
 
-/// Our signed metadata, rebuilt when half its validity has passed.
+/// Our signed metadata, rebuilt when half its validity has passed or when the keys changed (a
+/// reload puts a new configuration in force).
 #[derive(Debug, Default)]
-pub struct MetadataCache(RwLock<Option<(OffsetDateTime, String)>>);
+pub struct MetadataCache(RwLock<Option<CachedMetadata>>);
+
+#[derive(Debug)]
+struct CachedMetadata {
+    built_at: OffsetDateTime,
+    built_from: Arc<Config>,
+    xml: String,
+}
 
 impl MetadataCache {
-    /// The current document, (re)built when missing or past half its validity.
+    /// The current document, (re)built when missing, past half its validity, or made with
+    /// another configuration than the one in force.
     pub fn current(&self, flow: &Flow) -> Result<String, MetadataError> {
         let now = flow.clock.now();
-        let half =
-            Duration::seconds(i64::try_from(flow.config.settings.connector.metadata_valid_secs / 2).unwrap_or(3600));
+        let config = flow.config.current();
+        let half = Duration::seconds(i64::try_from(config.settings.connector.metadata_valid_secs / 2).unwrap_or(3600));
         if let Ok(guard) = self.0.read() {
-            if let Some((built, xml)) = guard.as_ref() {
-                if now - *built < half && *built <= now {
-                    return Ok(xml.clone());
+            if let Some(c) = guard.as_ref() {
+                if Arc::ptr_eq(&c.built_from, &config) && now - c.built_at < half && c.built_at <= now {
+                    return Ok(c.xml.clone());
                 }
             }
         }
-        let xml = flow.config.build_metadata(now)?;
+        let xml = config.build_metadata(now)?;
         if let Ok(mut guard) = self.0.write() {
-            *guard = Some((now, xml.clone()));
+            *guard = Some(CachedMetadata { built_at: now, built_from: config, xml: xml.clone() });
         }
         Ok(xml)
     }

@@ -92,7 +92,7 @@ fn start_error_page(state: &AppState, req: &HttpRequest, e: &FlowError) -> HttpR
     // The back button posts to us and is answered with a 303 to the hub: its origin must be
     // allowed too (see `render_start`); the record is not at hand here, the allow-list is.
     let mut form_action = String::from("'self'");
-    for allowed in &state.flow.config.settings.api.return_urls {
+    for allowed in &state.flow.config.current().settings.api.return_urls {
         let o = origin(allowed);
         if o != "'none'" && !form_action.split(' ').any(|s| s == o) {
             form_action.push(' ');

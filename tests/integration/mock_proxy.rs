@@ -157,6 +157,15 @@ impl MockProxy {
         *self.connector_metadata_url.lock().unwrap() = Some(url.to_owned());
     }
 
+    /// `POST /control/encryption`: encrypt Assertions to the certificate `cert_pem` (a member
+    /// state still holding an older copy of our metadata) rather than to our metadata's first
+    /// encryption certificate; `None`: back to the metadata. `GET /last` tells which one was used
+    /// (`encrypted_to`, SHA-256 hex).
+    pub fn encrypt_to(&self, cert_pem: Option<&str>) {
+        let body = serde_json::json!({ "cert_pem": cert_pem }).to_string();
+        self.control("POST", "/control/encryption", Some(body.as_bytes()));
+    }
+
     /// `POST /control/reset`: first signing key, metadata `ok`, no last request (the connector
     /// metadata URL stays).
     pub fn reset(&self) {

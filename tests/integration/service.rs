@@ -7,6 +7,7 @@ mod api;
 mod journeys;
 mod pages;
 mod peers_failing;
+mod rollover;
 mod shared_state;
 mod shutdown;
 

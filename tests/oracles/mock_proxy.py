@@ -20,12 +20,16 @@ Endpoints (entityID = the metadata URL):
                             / POST /control/connector; loopback only), then answers an HTML page with a
                             <form method="post" action="ACS"> holding SAMLResponse and RelayState.
                             400 with a short text when the request is refused.
-  GET  /last                JSON about the last AuthnRequest received and the answer (null before any)
+  GET  /last                JSON about the last AuthnRequest received and the answer (null before any), with
+                            `encrypted_to`: the SHA-256 (hex) of the certificate the Assertion was encrypted to
   POST /control/rollover    sign Responses with the next key (idp-rsa3072 -> idp-ec-p256 -> idp-rsa3072 …,
                             RSASSA-PSS or ECDSA SHA-256) and publish only its certificate in the metadata
   POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"expired"|"unsigned"|"tampered"}
   POST /control/connector   {"metadata_url": URL}: where to fetch the connector metadata from
-  POST /control/reset       first signing key, metadata "ok", no last request
+  POST /control/encryption  {"cert_pem": PEM or null}: encrypt Assertions to this certificate rather than to the
+                            connector metadata's first encryption certificate (a member state that still holds
+                            an older copy of our metadata); null: back to the metadata
+  POST /control/reset       first signing key, metadata "ok", no last request, encryption from the metadata
   GET  /healthz             200
 Query of POST /sso (the test posts the form itself, so it chooses the answer):
   scenario  success (default: the requested LoA, or `loa`), cancel (Responder/RequestDenied, consent not
@@ -61,6 +65,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vectors"))  # the saml_gen package
 
 import mock_proxy_saml as saml  # noqa: E402
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
 
 REPO = HERE.parent.parent
 METADATA_MODES = ("ok", "garbage", "error500", "slow", "expired", "unsigned", "tampered")
@@ -84,6 +90,7 @@ class State:
             self.proxy = self.initial
             self.metadata_mode = "ok"
             self.last = None
+            self.encryption_cert = None
 
     def rollover(self) -> saml.Proxy:
         """Switches to the next response-signing key (cycling through saml.ROLLOVER_KEYS)."""
@@ -159,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = urllib.parse.urlsplit(self.path)
         routes = {"/sso": lambda: self.sso(urllib.parse.parse_qs(parts.query)), "/control/rollover": self.rollover,
                   "/control/metadata": self.metadata_mode, "/control/connector": self.connector,
-                  "/control/reset": self.reset}
+                  "/control/encryption": self.encryption, "/control/reset": self.reset}
         try:
             routes.get(parts.path, self.not_found)()
         except ValueError as exc:
@@ -207,13 +214,16 @@ class Handler(BaseHTTPRequestHandler):
         record = {"relay_state": relay_state, "signature_verified": False, "error": None}
         state = self.server.state
         with state.lock:
-            proxy, override = state.proxy, state.connector_metadata_url
+            proxy, override, encryption_cert = state.proxy, state.connector_metadata_url, state.encryption_cert
         try:
             root, request = saml.parse_authn_request(saml.decode_saml_request(first(form, "SAMLRequest", "")))
             record.update(request.summary())
             connector = saml.read_connector(override or request.issuer or "", request.issuer)
             saml.verify_request_signature(root, connector.signing_certs)
             record["signature_verified"] = True
+            if encryption_cert is not None:
+                connector = replace(connector, encryption_cert=encryption_cert)
+            record["encrypted_to"] = connector.encryption_cert.fingerprint(hashes.SHA256()).hex()
             data, record["response"] = saml.build_response(proxy, request, connector, scenario, identity, loa)
         except saml.Refused as exc:
             return self.refuse(record, 400, f"AuthnRequest refused: {exc}")
@@ -261,6 +271,16 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.state.lock:
             self.server.state.connector_metadata_url = url
         self.reply_json(200, {"metadata_url": url})
+
+    def encryption(self):
+        """POST /control/encryption {"cert_pem": …} (null: the connector metadata's first encryption certificate)."""
+        pem = json_object(self.body()).get("cert_pem")
+        cert = None
+        if pem is not None:
+            cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+        with self.server.state.lock:
+            self.server.state.encryption_cert = cert
+        self.reply_json(200, {"encrypt_to": None if cert is None else cert.fingerprint(hashes.SHA256()).hex()})
 
     def reset(self):
         """POST /control/reset."""

@@ -10,12 +10,7 @@ fn pki(rel: &str) -> PathBuf {
 }
 
 fn pair(key: &str, cert: &str) -> KeyPairSettings {
-    KeyPairSettings {
-        key: pki(key),
-        cert: pki(cert),
-        passphrase_file: None,
-        passphrase_env: None,
-    }
+    KeyPairSettings { key: pki(key), cert: pki(cert), passphrase_file: None, passphrase_env: None }
 }
 
 fn with_file(mut p: KeyPairSettings) -> KeyPairSettings {
@@ -42,11 +37,7 @@ fn encrypted_pkcs8_and_legacy_pem_load_with_the_passphrase_file() {
         assert!(is_encrypted_pem(&std::fs::read(pki(file)).unwrap()), "{file}");
         let loaded = load(&with_file(pair(file, &format!("{name}.crt.pem")))).unwrap();
         // The same private key as the clear TEST key it was made from.
-        assert_eq!(
-            loaded.key.private_key_to_der().unwrap(),
-            clear(name).key.private_key_to_der().unwrap(),
-            "{file}"
-        );
+        assert_eq!(loaded.key.private_key_to_der().unwrap(), clear(name).key.private_key_to_der().unwrap(), "{file}");
     }
 }
 
