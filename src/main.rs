@@ -38,6 +38,24 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Run a TEST double of a foreign proxy service (test country codes; not a real eID).
     MockProxy(commands::mock_proxy::MockProxyArgs),
+    /// Our keys: make demo and test key material.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The configuration: check it as `serve` would load it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Make a private key and a self-signed certificate (demo and test material).
+    Generate(commands::keys::GenerateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Load and validate as `serve` does; print what the service would do (exit 1 on a problem).
+    Check(commands::config_check::ConfigCheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +94,12 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
         Command::Demo(a) => commands::demo::demo(a).map(|()| Vec::new()),
         Command::MockProxy(a) => commands::mock_proxy::mock_proxy(a).map(|()| Vec::new()),
+        Command::Keys(KeysCommand::Generate(a)) => commands::keys::generate(a).map(String::into_bytes),
+        Command::Config(ConfigCommand::Check(a)) => {
+            let check = commands::config_check::config_check(a);
+            print!("{}", check.report);
+            check.result.map(|()| Vec::new())
+        }
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

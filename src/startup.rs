@@ -118,7 +118,7 @@ fn secs(s: u64) -> time::Duration {
 }
 
 /// The origin the browser sees: `server.public_base_url`, else the origin of the ACS URL.
-fn public_base_url(config: &Config) -> Result<String, StartupError> {
+pub fn public_base_url(config: &Config) -> Result<String, StartupError> {
     let base = match &config.settings.server.public_base_url {
         Some(b) => b.clone(),
         None => url::Url::parse(&config.settings.connector.acs_url)

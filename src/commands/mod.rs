@@ -5,7 +5,9 @@
 //! Failures come back as a [`CommandError`] whose stable code the binary prints as
 //! `error: <code>` with exit status 1.
 
+pub mod config_check;
 pub mod demo;
+pub mod keys;
 pub mod mock_proxy;
 pub mod saml;
 pub mod serve;

@@ -6,7 +6,9 @@
 
 mod browser;
 mod certificate_validity;
+mod config_check;
 mod demo_hub;
+mod keys_generate;
 mod metadata_server;
 mod mock_proxy;
 mod mock_proxy_rust;

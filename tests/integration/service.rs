@@ -103,7 +103,7 @@ fn free_listener() -> TcpListener {
 }
 
 /// `toml` without its `[name]` table (from the header to the next table or the end).
-fn without_table(toml: &str, name: &str) -> String {
+pub fn without_table(toml: &str, name: &str) -> String {
     let header = format!("[{name}]");
     let mut out = String::new();
     let mut inside = false;
