@@ -12,6 +12,7 @@ mod mock_proxy;
 mod mock_proxy_rust;
 mod peers;
 mod redis_server;
+mod redis_tls;
 mod saml_cli;
 mod saml_props;
 mod saml_sha1_oaep;
