@@ -21,6 +21,7 @@ mod service;
 mod store_contract;
 mod store_redis;
 mod support;
+mod topology;
 mod xmlenc_interop;
 mod xmlsec_cli;
 mod xmlsec_interop;
