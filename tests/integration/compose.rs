@@ -131,7 +131,7 @@ fn in_view(root: &TempDir, container_path: &str) -> PathBuf {
 }
 
 fn port_of(url_or_addr: &str) -> u16 {
-    url_or_addr.rsplit(':').next().unwrap().trim_end_matches(|c| c == '/').split('/').next().unwrap().parse().unwrap()
+    url_or_addr.rsplit(':').next().unwrap().trim_end_matches('/').split('/').next().unwrap().parse().unwrap()
 }
 
 /// The ports `pod` publishes on loopback (host port = container port).

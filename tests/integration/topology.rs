@@ -373,6 +373,16 @@ async fn flows_through_a_round_robin_balancer_cross_instances_and_a_replay_on_th
     }
     assert!(acs_on.contains(&0) && acs_on.contains(&1), "both instances validated Responses: {acs_on:?}");
     eprintln!("balancer connections by instance: {:?}", t.balancer.served());
+    // What four flows left in Redis (for docs/scaling.md's sizing): every key has a TTL.
+    let mut redis = redis::Client::open(with_password(&t.redis, PASSWORD)).unwrap().get_connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("eidas:*").query(&mut redis).unwrap();
+    let mut bytes = 0u64;
+    for key in &keys {
+        let ttl: i64 = redis::cmd("PTTL").arg(key).query(&mut redis).unwrap();
+        assert!(ttl > 0, "{key} has no TTL ({ttl})");
+        bytes += redis::cmd("MEMORY").arg("USAGE").arg(key).query::<u64>(&mut redis).unwrap();
+    }
+    eprintln!("after 4 flows: {} keys, {bytes} bytes (MEMORY USAGE)", keys.len());
     drop(t.config);
 }
 
