@@ -282,7 +282,18 @@ impl Config {
     }
 
     /// Validates settings, collecting every problem.
-    pub fn validate(settings: Settings, base: &Path) -> Result<Self, ConfigError> {
+    pub fn validate(mut settings: Settings, base: &Path) -> Result<Self, ConfigError> {
+        // The store's TLS files and the metadata cache folder, like the key paths, are relative
+        // to the configuration file's folder.
+        let absolute = |p: &mut Option<PathBuf>| {
+            if let Some(path) = p.as_mut().filter(|p| p.is_relative()) {
+                *path = base.join(&*path);
+            }
+        };
+        absolute(&mut settings.store.redis_tls_ca_file);
+        absolute(&mut settings.store.redis_tls_cert_file);
+        absolute(&mut settings.store.redis_tls_key_file);
+        absolute(&mut settings.server.metadata_cache_dir);
         let mut problems = Vec::new();
         let c = &settings.connector;
         for (name, url) in [

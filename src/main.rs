@@ -36,6 +36,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// The whole journey on this machine: the connector, two TEST proxy services and a demo hub.
     Demo(commands::demo::DemoArgs),
+    /// Run the DEMO hub alone, in front of a connector running elsewhere (not a real hub).
+    DemoHub(commands::demo_hub::DemoHubArgs),
     /// Run a TEST double of a foreign proxy service (test country codes; not a real eID).
     MockProxy(commands::mock_proxy::MockProxyArgs),
     /// Our keys: make demo and test key material.
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Command::AuthnRequest(a) => commands::saml::authn_request(a).map(String::into_bytes),
         Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
         Command::Demo(a) => commands::demo::demo(a).map(|()| Vec::new()),
+        Command::DemoHub(a) => commands::demo_hub::demo_hub(a).map(|()| Vec::new()),
         Command::MockProxy(a) => commands::mock_proxy::mock_proxy(a).map(|()| Vec::new()),
         Command::Keys(KeysCommand::Generate(a)) => commands::keys::generate(a).map(String::into_bytes),
         Command::Config(ConfigCommand::Check(a)) => {

@@ -19,7 +19,7 @@ use crate::routes::api::ApiTokens;
 use crate::routes::request_id::with_request_id;
 use crate::routes::{api, form_config, json_config, public, AppState, MetadataCache};
 use crate::store::memory::MemoryStore;
-use crate::store::redis::RedisStore;
+use crate::store::redis::{RedisStore, RedisTls};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
@@ -152,10 +152,24 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError> {
     Ok(match s.backend.as_str() {
         "redis" => {
             let url = s.redis_url.as_deref().ok_or_else(|| StartupError::Store("store.redis_url missing".into()))?;
-            Arc::new(
-                RedisStore::connect(url, &s.key_prefix, Duration::from_millis(s.op_timeout_ms))
-                    .map_err(|e| StartupError::Store(e.to_string()))?,
+            let tls = RedisTls::read(
+                s.redis_tls_ca_file.as_deref(),
+                s.redis_tls_cert_file.as_deref(),
+                s.redis_tls_key_file.as_deref(),
             )
+            .map_err(|e| StartupError::Store(e.to_string()))?;
+            let store =
+                RedisStore::connect_with_tls(url, &s.key_prefix, Duration::from_millis(s.op_timeout_ms), tls.as_ref())
+                    .map_err(|e| StartupError::Store(e.to_string()))?;
+            // The service starts anyway (not ready until Redis answers); the operator sees why
+            // at once (the reason never holds the password).
+            match store.ping().await {
+                Ok(()) => tracing::info!(store = ?store, "redis store reachable"),
+                Err(e) => {
+                    tracing::warn!(code = e.code(), cause = %e, store = ?store, "redis store not reachable at startup")
+                }
+            }
+            Arc::new(store)
         }
         _ => Arc::new(MemoryStore::new(s.max_entries)),
     })

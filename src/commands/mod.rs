@@ -8,6 +8,7 @@
 pub mod config_check;
 pub mod demo;
 pub mod keys;
+pub mod demo_hub;
 pub mod mock_proxy;
 pub mod saml;
 pub mod serve;

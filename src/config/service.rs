@@ -36,7 +36,8 @@ pub struct ServerSettings {
     /// On SIGTERM, time left to in-flight requests before the process exits, seconds.
     #[serde(default = "default_shutdown_timeout_secs")]
     pub shutdown_timeout_secs: u64,
-    /// Where the last good copy of each country's metadata is kept (survives a restart).
+    /// Where the last good copy of each country's metadata is kept (survives a restart);
+    /// relative to the config file's folder.
     #[serde(default)]
     pub metadata_cache_dir: Option<PathBuf>,
 }
@@ -170,6 +171,9 @@ impl std::fmt::Debug for StoreSettings {
             .field("key_prefix", &self.key_prefix)
             .field("op_timeout_ms", &self.op_timeout_ms)
             .field("max_entries", &self.max_entries)
+            .field("redis_tls_ca_file", &self.redis_tls_ca_file)
+            .field("redis_tls_cert_file", &self.redis_tls_cert_file)
+            .field("redis_tls_key_file", &self.redis_tls_key_file)
             .finish()
     }
 }
@@ -216,6 +220,18 @@ pub struct StoreSettings {
     /// Bound of the memory store (entries); past it new requests get 503 `store_full`.
     #[serde(default = "default_max_entries")]
     pub max_entries: usize,
+    /// `rediss://` only: PEM file of the CA certificate(s) that the Redis server's certificate
+    /// must chain to, instead of the system trust store (a private CA). Relative to the config file's folder.
+    #[serde(default)]
+    pub redis_tls_ca_file: Option<PathBuf>,
+    /// `rediss://` only, for a Redis that requires client certificates (`tls-auth-clients
+    /// yes`): our PEM certificate (chain), with `redis_tls_key_file`. Relative to the config file's folder.
+    #[serde(default)]
+    pub redis_tls_cert_file: Option<PathBuf>,
+    /// Its private key: an unencrypted PKCS#8 PEM file (`BEGIN PRIVATE KEY`; convert another
+    /// form with `openssl pkcs8 -topk8 -nocrypt`). Relative to the config file's folder. A secret: never printed.
+    #[serde(default)]
+    pub redis_tls_key_file: Option<PathBuf>,
 }
 
 fn default_backend() -> String {
@@ -239,6 +255,9 @@ impl Default for StoreSettings {
             key_prefix: default_key_prefix(),
             op_timeout_ms: default_op_timeout_ms(),
             max_entries: default_max_entries(),
+            redis_tls_ca_file: None,
+            redis_tls_cert_file: None,
+            redis_tls_key_file: None,
         }
     }
 }
@@ -296,5 +315,135 @@ pub(super) fn validate_service(settings: &Settings, problems: &mut Vec<String>) 
                 .push("store.redis_url must be a redis:// or rediss:// URL when store.backend = \"redis\"".into()),
         },
         other => problems.push(format!("store.backend must be memory or redis (got {other:?})")),
+    }
+    validate_redis_tls(store, problems);
+}
+
+/// The `store.redis_tls_*` files: only with a `rediss://` URL, certificate and key together,
+/// absolute, readable and of the right kind (read again when the store is opened).
+fn validate_redis_tls(store: &StoreSettings, problems: &mut Vec<String>) {
+    let files = [
+        ("store.redis_tls_ca_file", &store.redis_tls_ca_file),
+        ("store.redis_tls_cert_file", &store.redis_tls_cert_file),
+        ("store.redis_tls_key_file", &store.redis_tls_key_file),
+    ];
+    if files.iter().all(|(_, f)| f.is_none()) {
+        return;
+    }
+    let tls_url = store.redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://"));
+    if store.backend != "redis" || !tls_url {
+        problems.push("store.redis_tls_* files need store.backend = \"redis\" and a rediss:// redis_url".into());
+    }
+    if store.redis_tls_cert_file.is_some() != store.redis_tls_key_file.is_some() {
+        problems.push("store.redis_tls_cert_file and store.redis_tls_key_file go together (mutual TLS)".into());
+    }
+    for (name, file) in files {
+        let Some(path) = file else { continue };
+        if !path.is_absolute() {
+            problems.push(format!("{name} must be an absolute path (got {})", path.display()));
+            continue;
+        }
+        match std::fs::read(path) {
+            Err(e) => problems.push(format!("{name}: {}: {e}", path.display())),
+            Ok(pem) if name == "store.redis_tls_key_file" => {
+                if !pem.windows(27).any(|w| w == b"-----BEGIN PRIVATE KEY-----") {
+                    problems.push(format!(
+                        "{name}: {}: not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with \
+                         `openssl pkcs8 -topk8 -nocrypt`",
+                        path.display()
+                    ));
+                }
+            }
+            Ok(pem) => {
+                if openssl::x509::X509::stack_from_pem(&pem).map_or(true, |certs| certs.is_empty()) {
+                    problems.push(format!("{name}: {}: not a PEM certificate", path.display()));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls_problems(store: &StoreSettings) -> String {
+        let mut problems = Vec::new();
+        validate_redis_tls(store, &mut problems);
+        problems.join("\n")
+    }
+
+    fn cert_file(name: &str) -> PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certs/test-pki").join(name)
+    }
+
+    fn rediss() -> StoreSettings {
+        StoreSettings {
+            backend: "redis".into(),
+            redis_url: Some("rediss://:hunter2@redis.example.org:6380/0".into()),
+            ..StoreSettings::default()
+        }
+    }
+
+    #[test]
+    fn redis_tls_files_are_accepted_with_a_rediss_url_when_present_and_of_the_right_kind() {
+        let store = StoreSettings { redis_tls_ca_file: Some(cert_file("idp-metadata-signer.crt.pem")), ..rediss() };
+        assert_eq!(tls_problems(&store), "");
+        assert_eq!(tls_problems(&StoreSettings::default()), "", "no TLS file: nothing to check");
+    }
+
+    #[test]
+    fn a_missing_redis_tls_ca_file_is_reported_with_its_path() {
+        let missing = std::env::temp_dir().join("no-such-redis-ca.pem");
+        let store = StoreSettings { redis_tls_ca_file: Some(missing.clone()), ..rediss() };
+        let problems = tls_problems(&store);
+        assert!(problems.starts_with("store.redis_tls_ca_file: "), "{problems}");
+        assert!(problems.contains(&missing.display().to_string()), "{problems}");
+    }
+
+    #[test]
+    fn redis_tls_files_need_a_rediss_url_absolute_paths_and_cert_and_key_together() {
+        let store = StoreSettings {
+            redis_url: Some("redis://127.0.0.1:6379/0".into()),
+            redis_tls_cert_file: Some(PathBuf::from("client.crt.pem")),
+            ..rediss()
+        };
+        let problems = tls_problems(&store);
+        for needle in ["need store.backend = \"redis\" and a rediss://", "go together", "must be an absolute path"] {
+            assert!(problems.contains(needle), "{needle} not in {problems}");
+        }
+        assert!(!problems.contains("hunter2"), "{problems}");
+    }
+
+    #[test]
+    fn a_redis_tls_key_that_is_not_pkcs8_or_a_ca_file_that_is_not_a_certificate_is_refused() {
+        let dir = std::env::temp_dir().join(format!("redis-tls-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let garbage = dir.join("garbage.pem");
+        std::fs::write(&garbage, "not a PEM file").unwrap();
+        let rsa = dir.join("rsa.key.pem");
+        let key = openssl::rsa::Rsa::generate(2048).unwrap().private_key_to_pem().unwrap();
+        std::fs::write(&rsa, key).unwrap();
+        let store = StoreSettings {
+            redis_tls_ca_file: Some(garbage),
+            redis_tls_cert_file: Some(cert_file("idp-metadata-signer.crt.pem")),
+            redis_tls_key_file: Some(rsa),
+            ..rediss()
+        };
+        let problems = tls_problems(&store);
+        assert!(
+            problems.contains("store.redis_tls_ca_file: ") && problems.contains("not a PEM certificate"),
+            "{problems}"
+        );
+        assert!(problems.contains("store.redis_tls_key_file: ") && problems.contains("PKCS#8"), "{problems}");
+        assert!(!problems.contains("BEGIN RSA"), "key material echoed: {problems}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn debug_names_the_tls_files_but_never_the_password() {
+        let store = StoreSettings { redis_tls_key_file: Some(PathBuf::from("/run/secrets/redis.key")), ..rediss() };
+        let text = format!("{store:?}");
+        assert!(text.contains("/run/secrets/redis.key") && !text.contains("hunter2"), "{text}");
     }
 }

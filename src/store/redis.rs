@@ -10,9 +10,11 @@
 //! - `redis://:password@host:6379/0` (`AUTH password`) or `redis://user:password@host:6379/0`
 //!   (ACL user); percent-encode reserved characters in the password;
 //! - `rediss://host:6380/0`: TLS (native-tls, i.e. OpenSSL on Linux), with the server
-//!   certificate verified against the system trust store (`SSL_CERT_FILE` names another CA
-//!   bundle). The redis crate's `#insecure` fragment, which turns verification off, is
-//!   refused.
+//!   certificate and host name verified against the system trust store, or against the CA
+//!   certificates of [`RedisTls::ca_pem`] only (`store.redis_tls_ca_file`: a private CA),
+//!   and with a client certificate when Redis requires one ([`RedisTls`]'s client pair:
+//!   `store.redis_tls_cert_file`, `store.redis_tls_key_file`). The redis crate's
+//!   `#insecure` fragment, which turns verification off, is refused.
 //!
 //! The connection speaks RESP3 (whatever the URL's `protocol` parameter says): Redis ≥ 6.2
 //! is required anyway for `GETDEL`, and over RESP3 a dropped connection is noticed at once
@@ -36,11 +38,15 @@
 //! was refused (then the command was certainly not sent, so retrying `GETDEL` or `SET NX`
 //! cannot lose or double anything).
 
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Cmd, ConnectionAddr, FromRedisValue, IntoConnectionInfo, ProtocolVersion, RedisError, Value};
+use redis::{
+    ClientTlsConfig, Cmd, ConnectionAddr, FromRedisValue, IntoConnectionInfo, ProtocolVersion, RedisError,
+    TlsCertificates, Value,
+};
 
 use super::{clamp_ttl, Kind, Store, StoreError};
 
@@ -76,10 +82,57 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// TLS material for a `rediss://` URL beyond the system trust store. `Debug` shows only which
+/// parts are set.
+#[derive(Clone, Default)]
+pub struct RedisTls {
+    /// PEM CA certificate(s): the server's certificate must chain to one of them. They
+    /// replace the system trust store.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Our PEM certificate (chain) and unencrypted PKCS#8 PEM key, for a Redis that requires
+    /// client certificates (`tls-auth-clients yes`).
+    ///
+    /// # Security
+    /// The key is a secret: never logged.
+    pub client: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for RedisTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTls")
+            .field("ca_pem", &self.ca_pem.as_ref().map(|_| "set"))
+            .field("client", &self.client.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl RedisTls {
+    /// Reads the files of `store.redis_tls_ca_file`, `store.redis_tls_cert_file` and
+    /// `store.redis_tls_key_file`; `None` when none is set. A file that cannot be read is
+    /// named in the reason; a client certificate needs its key and the other way round.
+    pub fn read(ca: Option<&Path>, cert: Option<&Path>, key: Option<&Path>) -> Result<Option<Self>, StoreError> {
+        let read = |name: &str, p: &Path| {
+            std::fs::read(p).map_err(|e| StoreError::Unavailable(format!("{name}: {}: {e}", p.display())))
+        };
+        let ca_pem = ca.map(|p| read("store.redis_tls_ca_file", p)).transpose()?;
+        let client = match (cert, key) {
+            (Some(c), Some(k)) => Some((read("store.redis_tls_cert_file", c)?, read("store.redis_tls_key_file", k)?)),
+            (None, None) => None,
+            _ => {
+                return Err(StoreError::Unavailable(
+                    "store.redis_tls_cert_file and store.redis_tls_key_file go together".to_owned(),
+                ))
+            }
+        };
+        Ok((ca_pem.is_some() || client.is_some()).then_some(Self { ca_pem, client }))
+    }
+}
+
 impl RedisStore {
     /// A store on the Redis at `url` (see the module docs for the URL forms), with keys
     /// prefixed by `prefix` (usually [`DEFAULT_PREFIX`]) and every call bounded by
-    /// `op_timeout`.
+    /// `op_timeout`. [`RedisStore::connect_with_tls`] for a private CA or a client
+    /// certificate.
     ///
     /// Does not connect: the first call does, and a Redis that is down at startup is only
     /// reported by the calls (and [`Store::ping`]). Fails only on a URL that cannot be used;
@@ -90,6 +143,17 @@ impl RedisStore {
     /// Use `rediss://` whenever Redis is not on the same host: the store holds validated
     /// identities until they are consumed.
     pub fn connect(url: &str, prefix: &str, op_timeout: Duration) -> Result<Self, StoreError> {
+        Self::connect_with_tls(url, prefix, op_timeout, None)
+    }
+
+    /// [`RedisStore::connect`] with TLS material: `tls` needs a `rediss://` URL. Fails on a
+    /// certificate or key that cannot be parsed (the reason names which, never its content).
+    pub fn connect_with_tls(
+        url: &str,
+        prefix: &str,
+        op_timeout: Duration,
+        tls: Option<&RedisTls>,
+    ) -> Result<Self, StoreError> {
         let info = url
             .into_connection_info()
             .map_err(|e| StoreError::Unavailable(format!("invalid redis url: {}", describe(&e, "url"))))?;
@@ -101,8 +165,29 @@ impl RedisStore {
         let endpoint = format!("{}/{}", info.addr(), info.redis_settings().db());
         let redis = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
         let info = info.set_redis_settings(redis);
-        let client = redis::Client::open(info)
-            .map_err(|e| StoreError::Unavailable(format!("invalid redis url: {}", describe(&e, "url"))))?;
+        let client = match tls {
+            None => redis::Client::open(info)
+                .map_err(|e| StoreError::Unavailable(format!("invalid redis url: {}", describe(&e, "url"))))?,
+            Some(_) if !matches!(info.addr(), ConnectionAddr::TcpTls { .. }) => {
+                return Err(StoreError::Unavailable(
+                    "store.redis_tls_* files need a rediss:// URL (TLS); this one is plain redis://".to_owned(),
+                ))
+            }
+            Some(tls) => {
+                let certificates = TlsCertificates {
+                    client_tls: tls
+                        .client
+                        .as_ref()
+                        .map(|(cert, key)| ClientTlsConfig { client_cert: cert.clone(), client_key: key.clone() }),
+                    root_cert: tls.ca_pem.clone(),
+                };
+                redis::Client::build_with_tls(info, certificates).map_err(|e| {
+                    // The crate's reason names the part ("Unable to parse root certificate PEM"),
+                    // never the bytes.
+                    StoreError::Unavailable(format!("redis TLS settings: {e}"))
+                })?
+            }
+        };
         let config = ConnectionManagerConfig::new()
             // One attempt per (re)connection: the next call starts another, and an
             // authentication failure is reported at once instead of after back-off retries.
@@ -191,6 +276,9 @@ fn describe(err: &RedisError, command: &str) -> String {
         (_, Some(code @ ("WRONGPASS" | "NOAUTH"))) => format!("redis {command}: authentication failed ({code})"),
         (redis::ErrorKind::AuthenticationFailed, _) => format!("redis {command}: authentication failed"),
         (redis::ErrorKind::InvalidClientConfig, _) => err.to_string(),
+        // Raised on our side, never by the server: the TLS handshake ("certificate verify
+        // failed", a refused client certificate), whose reason the operator needs.
+        (redis::ErrorKind::Client, None) => format!("redis {command}: TLS or client error: {err}"),
         (_, Some(code)) => format!("redis {command}: error reply {code}"),
         (_, None) => format!("redis {command}: {}", err.category()),
     }

@@ -30,16 +30,23 @@ struct Backend {
     store: Arc<dyn Store>,
     name: &'static str,
     _server: Option<RedisServer>,
+    _tls: Option<(crate::redis_tls::TlsRedis, crate::redis_tls::TestPki)>,
 }
 
 fn memory_backend() -> Option<Backend> {
-    Some(Backend { store: Arc::new(MemoryStore::new(10_000)), name: "memory", _server: None })
+    Some(Backend { store: Arc::new(MemoryStore::new(10_000)), name: "memory", _server: None, _tls: None })
 }
 
 fn redis_backend() -> Option<Backend> {
     let server = RedisServer::start()?;
     let store = RedisStore::connect(&server.url(), DEFAULT_PREFIX, OP_TIMEOUT).unwrap();
-    Some(Backend { store: Arc::new(store), name: "redis", _server: Some(server) })
+    Some(Backend { store: Arc::new(store), name: "redis", _server: Some(server), _tls: None })
+}
+
+/// Redis over TLS with a password and a private CA (`redis_tls`).
+fn rediss_backend() -> Option<Backend> {
+    let (store, server, pki) = crate::redis_tls::rediss_store()?;
+    Some(Backend { store: Arc::new(store), name: "redis", _server: None, _tls: Some((server, pki)) })
 }
 
 /// The contract, once for every backend.
@@ -187,6 +194,7 @@ macro_rules! contract_for_both {
     ($($case:ident),* $(,)?) => {
         contract!(memory, super::memory_backend, [$($case),*]);
         contract!(redis, super::redis_backend, [$($case),*]);
+        contract!(rediss, super::rediss_backend, [$($case),*]);
     };
 }
 
