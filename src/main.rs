@@ -38,6 +38,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Run a TEST double of a foreign proxy service (test country codes; not a real eID).
     MockProxy(commands::mock_proxy::MockProxyArgs),
+    /// Print the OpenAPI document of the internal API (what `/api/v1/openapi.json` serves).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
         Command::Demo(a) => commands::demo::demo(a).map(|()| Vec::new()),
         Command::MockProxy(a) => commands::mock_proxy::mock_proxy(a).map(|()| Vec::new()),
+        Command::Openapi => commands::openapi::openapi().map(String::into_bytes),
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

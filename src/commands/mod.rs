@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod mock_proxy;
+pub mod openapi;
 pub mod saml;
 pub mod serve;
 pub mod xmlsec;
