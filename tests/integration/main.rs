@@ -7,6 +7,7 @@
 mod browser;
 mod certificate_validity;
 mod demo_hub;
+mod docs;
 mod metadata_server;
 mod mock_proxy;
 mod mock_proxy_rust;
