@@ -10,6 +10,7 @@ pub mod demo;
 pub mod keys;
 pub mod demo_hub;
 pub mod mock_proxy;
+pub mod openapi;
 pub mod saml;
 pub mod serve;
 pub mod xmlsec;

@@ -10,6 +10,7 @@ mod config_check;
 mod compose;
 mod demo_hub;
 mod keys_generate;
+mod docs;
 mod metadata_server;
 mod mock_proxy;
 mod mock_proxy_rust;
