@@ -38,6 +38,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Run a TEST double of a foreign proxy service (test country codes; not a real eID).
     MockProxy(commands::mock_proxy::MockProxyArgs),
+    /// Probe the service's `/healthz` (exit 0 when healthy): the container image's HEALTHCHECK.
+    Healthcheck(commands::healthcheck::HealthcheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::serve(a).map(|()| Vec::new()),
         Command::Demo(a) => commands::demo::demo(a).map(|()| Vec::new()),
         Command::MockProxy(a) => commands::mock_proxy::mock_proxy(a).map(|()| Vec::new()),
+        Command::Healthcheck(a) => commands::healthcheck::healthcheck(a).map(String::into_bytes),
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

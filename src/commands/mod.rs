@@ -6,6 +6,7 @@
 //! `error: <code>` with exit status 1.
 
 pub mod demo;
+pub mod healthcheck;
 pub mod mock_proxy;
 pub mod saml;
 pub mod serve;
