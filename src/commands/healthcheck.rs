@@ -48,13 +48,26 @@ async fn probe(url: url::Url, timeout: Duration) -> Result<String, CommandError>
         .get(url)
         .send()
         .await
-        .map_err(|e| CommandError::new("healthcheck.unreachable", format!("{shown}: {e}")))?;
+        .map_err(|e| CommandError::new("healthcheck.unreachable", format!("{shown}: {}", with_causes(&e))))?;
     let status = res.status();
     if status.is_success() {
         Ok(format!("healthy: {shown} answered {}\n", status.as_u16()))
     } else {
         Err(CommandError::new("healthcheck.status", format!("{shown} answered {}", status.as_u16())))
     }
+}
+
+/// `e` and its causes (`error sending request: … : Connection refused`): reqwest's own text
+/// alone does not say why.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -106,6 +119,7 @@ mod tests {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let err = healthcheck(&args(format!("http://127.0.0.1:{port}/healthz"))).unwrap_err();
         assert_eq!(err.code, "healthcheck.unreachable");
+        assert!(err.detail.to_lowercase().contains("refused"), "the cause is named: {}", err.detail);
     }
 
     #[test]
