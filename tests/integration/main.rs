@@ -6,6 +6,7 @@
 
 mod browser;
 mod certificate_validity;
+mod container;
 mod demo_hub;
 mod metadata_server;
 mod mock_proxy;
