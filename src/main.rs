@@ -40,6 +40,8 @@ enum Command {
     DemoHub(commands::demo_hub::DemoHubArgs),
     /// Run a TEST double of a foreign proxy service (test country codes; not a real eID).
     MockProxy(commands::mock_proxy::MockProxyArgs),
+    /// Probe the service's `/healthz` (exit 0 when healthy): the container image's HEALTHCHECK.
+    Healthcheck(commands::healthcheck::HealthcheckArgs),
     /// Print the OpenAPI document of the internal API (what `/api/v1/openapi.json` serves).
     Openapi,
     /// Our keys: make demo and test key material.
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
             check.result.map(|()| Vec::new())
         }
         Command::Openapi => commands::openapi::openapi().map(String::into_bytes),
+        Command::Healthcheck(a) => commands::healthcheck::healthcheck(a).map(String::into_bytes),
         Command::Response(ResponseCommand::Check(a)) => {
             let check = commands::saml::response_check(a);
             if let Some(text) = check.explanation {

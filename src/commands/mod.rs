@@ -7,8 +7,9 @@
 
 pub mod config_check;
 pub mod demo;
-pub mod keys;
 pub mod demo_hub;
+pub mod healthcheck;
+pub mod keys;
 pub mod mock_proxy;
 pub mod openapi;
 pub mod saml;

@@ -6,11 +6,12 @@
 
 mod browser;
 mod certificate_validity;
-mod config_check;
 mod compose;
+mod config_check;
+mod container;
 mod demo_hub;
-mod keys_generate;
 mod docs;
+mod keys_generate;
 mod metadata_server;
 mod mock_proxy;
 mod mock_proxy_rust;
