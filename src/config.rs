@@ -301,10 +301,9 @@ impl Config {
             ("connector.acs_url", &c.acs_url),
             ("organization.url", &settings.organization.url),
         ] {
-            if !url.starts_with("https://")
-                && !url.starts_with("http://localhost")
-                && !url.starts_with("http://127.0.0.1")
-            {
+            // Plain http only to a loopback host (the demo, tests): the host is parsed, so
+            // `http://localhost.example` is refused.
+            if !(url.starts_with("https://") && url.len() > "https://".len()) && !is_loopback_http(url) {
                 problems.push(format!("{name} must be an https URL (got {url:?})"));
             }
         }
@@ -351,12 +350,15 @@ impl Config {
         let signing_key = load_pair(&settings.keys.signing, "keys.signing", &mut problems);
         let metadata_signing_key =
             settings.keys.metadata_signing.as_ref().and_then(|p| load_pair(p, "keys.metadata_signing", &mut problems));
-        if let (Some(k), Some(a)) = (&signing_key, signature_algorithm) {
-            let fits = if a.is_rsa() { k.key.rsa().is_ok() } else { k.key.ec_key().is_ok() };
-            if !fits {
-                problems.push("keys.signing: the key type does not fit keys.signature_algorithm".into());
-            } else if crate::xmlsec::keys::KeyPolicy::default().check(&k.key).is_err() {
-                problems.push("keys.signing: key below the eIDAS minimum (RSA 3072, allowed curves)".into());
+        // Both signing keys sign with keys.signature_algorithm: each must fit it.
+        for (what, key) in [("keys.signing", &signing_key), ("keys.metadata_signing", &metadata_signing_key)] {
+            if let (Some(k), Some(a)) = (key, signature_algorithm) {
+                let fits = if a.is_rsa() { k.key.rsa().is_ok() } else { k.key.ec_key().is_ok() };
+                if !fits {
+                    problems.push(format!("{what}: the key type does not fit keys.signature_algorithm"));
+                } else if crate::xmlsec::keys::KeyPolicy::default().check(&k.key).is_err() {
+                    problems.push(format!("{what}: key below the eIDAS minimum (RSA 3072, allowed curves)"));
+                }
             }
         }
         let next_signing_cert = settings.keys.next_signing_cert.as_ref().and_then(|p| {

@@ -279,6 +279,13 @@ pub(super) fn validate_service(settings: &Settings, problems: &mut Vec<String>) 
                 .push(format!("server.public_base_url must be an https origin without a trailing / (got {base:?})"));
         }
     }
+    // 0 would turn the timeouts off (actix-web): a slow client could hold a connection forever.
+    if server.request_timeout_secs == 0 || server.shutdown_timeout_secs == 0 {
+        problems.push("server.request_timeout_secs and server.shutdown_timeout_secs must be at least 1".into());
+    }
+    if api.status_retention_secs < api.response_ttl_secs {
+        problems.push("api.status_retention_secs must be at least api.response_ttl_secs".into());
+    }
     if server.max_form_bytes < 16 * 1024 || server.max_json_bytes < 1024 {
         problems.push("server.max_form_bytes must be at least 16384 and server.max_json_bytes at least 1024".into());
     }
@@ -320,7 +327,7 @@ pub(super) fn validate_service(settings: &Settings, problems: &mut Vec<String>) 
 }
 
 /// The `store.redis_tls_*` files: only with a `rediss://` URL, certificate and key together,
-/// absolute, readable and of the right kind (read again when the store is opened).
+/// absolute (`Config::validate` has resolved relative ones against the file's folder), readable and of the right kind (read again when the store is opened).
 fn validate_redis_tls(store: &StoreSettings, problems: &mut Vec<String>) {
     let files = [
         ("store.redis_tls_ca_file", &store.redis_tls_ca_file),

@@ -129,3 +129,48 @@ fn toml_from(s: &str) -> Settings {
         .try_deserialize()
         .unwrap()
 }
+
+/// The reference configuration with `edit` applied, validated: the problems found.
+fn reference_problems(edit: impl FnOnce(&mut Settings)) -> Vec<String> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("docker");
+    let mut settings: Settings = toml_from(&std::fs::read_to_string(base.join("config.toml")).unwrap());
+    edit(&mut settings);
+    Config::validate(settings, &base).err().map(|e| e.0).unwrap_or_default()
+}
+
+#[test]
+fn plain_http_urls_of_ours_are_accepted_only_to_a_loopback_host_as_parsed() {
+    assert!(reference_problems(|s| s.connector.acs_url = "http://127.0.0.1:8080/eidas/acs".into()).is_empty());
+    assert!(reference_problems(|s| s.connector.acs_url = "http://localhost:8080/eidas/acs".into()).is_empty());
+    for url in ["http://localhost.evil.example/acs", "http://127.0.0.1.evil.example/acs", "http://10.0.0.1/acs"] {
+        let problems = reference_problems(|s| s.connector.acs_url = url.into());
+        assert!(
+            problems.iter().any(|p| p.starts_with("connector.acs_url must be an https URL")),
+            "{url}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn a_metadata_signing_key_must_fit_the_signature_algorithm() {
+    let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("certs/test-pki");
+    let problems = reference_problems(|s| {
+        s.keys.metadata_signing = Some(KeyPairSettings {
+            key: pki.join("idp-ec-p256.key.pem"),
+            cert: pki.join("idp-ec-p256.crt.pem"),
+            passphrase_file: None,
+            passphrase_env: None,
+        });
+    });
+    assert_eq!(problems, vec!["keys.metadata_signing: the key type does not fit keys.signature_algorithm"]);
+}
+
+#[test]
+fn timeouts_of_zero_and_a_status_retention_shorter_than_the_result_are_refused() {
+    let problems = reference_problems(|s| {
+        s.server.request_timeout_secs = 0;
+        s.api.status_retention_secs = 10;
+    });
+    assert!(problems.iter().any(|p| p.contains("server.request_timeout_secs")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("api.status_retention_secs")), "{problems:?}");
+}

@@ -284,6 +284,20 @@ async fn container_image_serves_a_whole_journey_read_only_as_non_root_and_stops_
     assert!(cache.0.join("XA.xml").is_file(), "no cached metadata in the mounted cache dir");
     assert!(container.running(), "{}", container.logs());
 
+    // SIGHUP (`podman kill --signal HUP`): PID 1 has a handler, so the [keys] are reloaded and
+    // the service goes on.
+    let hup = podman.run(&["kill", "--signal", "HUP", &container.name]);
+    assert!(hup.status.success(), "podman kill HUP: {}", String::from_utf8_lossy(&hup.stderr));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !container.logs().contains("configuration reloaded") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let logs = container.logs();
+    assert!(logs.contains("configuration reloaded: the [keys] section is in force"), "{logs}");
+    assert!(container.running(), "{logs}");
+    let (status, _) = get(&format!("{public_url}/healthz")).await.unwrap();
+    assert_eq!(status, 200);
+
     // SIGTERM (`podman stop`): a graceful stop, exit code 0.
     let stop = podman.run(&["stop", "--time", "30", &container.name]);
     assert!(stop.status.success(), "podman stop: {}", String::from_utf8_lossy(&stop.stderr));
