@@ -327,7 +327,8 @@ pub(super) fn validate_service(settings: &Settings, problems: &mut Vec<String>) 
 }
 
 /// The `store.redis_tls_*` files: only with a `rediss://` URL, certificate and key together,
-/// absolute (`Config::validate` has resolved relative ones against the file's folder), readable and of the right kind (read again when the store is opened).
+/// absolute (`Config::validate` has resolved relative ones against the file's folder), readable
+/// and of the right kind (read again when the store is opened).
 fn validate_redis_tls(store: &StoreSettings, problems: &mut Vec<String>) {
     let files = [
         ("store.redis_tls_ca_file", &store.redis_tls_ca_file),
