@@ -303,7 +303,8 @@ impl Config {
         ] {
             // Plain http only to a loopback host (the demo, tests): the host is parsed, so
             // `http://localhost.example` is refused.
-            if !(url.starts_with("https://") && url.len() > "https://".len()) && !is_loopback_http(url) {
+            let https = url.strip_prefix("https://").is_some_and(|rest| !rest.is_empty());
+            if !(https || is_loopback_http(url)) {
                 problems.push(format!("{name} must be an https URL (got {url:?})"));
             }
         }
