@@ -24,7 +24,9 @@ Endpoints (entityID = the metadata URL):
                             `encrypted_to`: the SHA-256 (hex) of the certificate the Assertion was encrypted to
   POST /control/rollover    sign Responses with the next key (idp-rsa3072 -> idp-ec-p256 -> idp-rsa3072 …,
                             RSASSA-PSS or ECDSA SHA-256) and publish only its certificate in the metadata
-  POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"expired"|"unsigned"|"tampered"}
+  POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"expired"|"unsigned"|"tampered"
+                            |"all_signers"|"other_signer"|"entity_mismatch"|"xsw"} (the last four:
+                            mock_proxy_attacks_more.build_metadata)
   POST /control/connector   {"metadata_url": URL}: where to fetch the connector metadata from
   POST /control/encryption  {"cert_pem": PEM or null}: encrypt Assertions to this certificate rather than to the
                             connector metadata's first encryption certificate (a member state that still holds
@@ -35,7 +37,9 @@ Query of POST /sso (the test posts the form itself, so it chooses the answer):
   scenario  success (default: the requested LoA, or `loa`), cancel (Responder/RequestDenied, consent not
             given), authn_failed (Responder/AuthnFailed 003002), loa_not_met (Responder, 202019), loa_low
             (success asserting LoA low), bad_signature (signed, then Consent changed), signed_by_attacker,
-            wrong_audience, wrong_destination, expired (Conditions NotOnOrAfter 5 min ago), unsigned
+            wrong_audience, wrong_destination, expired (Conditions NotOnOrAfter 5 min ago), unsigned;
+            atk_* (an attack of attacks.md §2.1-2.8) and ok_* (a valid variant), bound to the request:
+            see mock_proxy_attacks.py and mock_proxy_attacks_more.py
   identity  default (MDS + PlaceOfBirth + Gender), greek (names also in Greek script, LatinScript="false"),
             address (with a structured CurrentAddress); optional attributes only when requested
   loa       low | substantial | high | a LoA URI (default: the AuthnRequest's first AuthnContextClassRef)
@@ -64,12 +68,13 @@ sys.dont_write_bytecode = True  # keep the tree free of __pycache__
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vectors"))  # the saml_gen package
 
+import mock_proxy_attacks_more as attacks  # noqa: E402
 import mock_proxy_saml as saml  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 
 REPO = HERE.parent.parent
-METADATA_MODES = ("ok", "garbage", "error500", "slow", "expired", "unsigned", "tampered")
+METADATA_MODES = ("ok", "garbage", "error500", "slow", "expired", "unsigned", "tampered") + attacks.METADATA_MODES
 SLOW_SECS = 30
 MAX_BODY_BYTES = 1 << 20
 
@@ -192,6 +197,8 @@ class Handler(BaseHTTPRequestHandler):
         now = saml.now_utc()
         valid_until = now - datetime.timedelta(hours=1) if mode == "expired" else now + datetime.timedelta(
             seconds=valid_secs)
+        if mode in attacks.METADATA_MODES:
+            return self.reply(200, attacks.build_metadata(proxy, valid_until, mode), "application/samlmetadata+xml")
         data = saml.build_metadata(proxy, valid_until, signed=mode != "unsigned")
         if mode == "tampered":
             data = saml.tamper_metadata(data, proxy)
@@ -207,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
         scenario = first(query, "scenario", "success")
         identity = first(query, "identity", "default")
         loa = first(query, "loa")
-        if scenario not in saml.SCENARIOS or identity not in saml.IDENTITIES:
+        if (scenario not in saml.SCENARIOS and scenario not in attacks.SCENARIOS) or identity not in saml.IDENTITIES:
             return self.reply(400, f"unknown scenario {scenario!r} or identity {identity!r}\n".encode())
         form = urllib.parse.parse_qs(self.body().decode("ascii", "replace"))
         relay_state = first(form, "RelayState")
@@ -224,7 +231,10 @@ class Handler(BaseHTTPRequestHandler):
             if encryption_cert is not None:
                 connector = replace(connector, encryption_cert=encryption_cert)
             record["encrypted_to"] = connector.encryption_cert.fingerprint(hashes.SHA256()).hex()
-            data, record["response"] = saml.build_response(proxy, request, connector, scenario, identity, loa)
+            if scenario in attacks.SCENARIOS:
+                data, record["response"] = attacks.build(proxy, request, connector, scenario)
+            else:
+                data, record["response"] = saml.build_response(proxy, request, connector, scenario, identity, loa)
         except saml.Refused as exc:
             return self.refuse(record, 400, f"AuthnRequest refused: {exc}")
         except Exception as exc:  # noqa: BLE001 (a bug in the mock: say it in the answer, not by a reset)
