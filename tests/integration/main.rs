@@ -4,6 +4,7 @@
 // The whole binary is test code (clippy's allow-*-in-tests covers only `#[test]` functions).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod attacks;
 mod browser;
 mod certificate_validity;
 mod compose;
