@@ -240,7 +240,7 @@ def atk_subject_confirmation_missing(c):  # P7
     return a.response(c, spec=replace(c.spec, subject_confirmation=False))
 
 
-def ok_two_subject_confirmations(c):  # P7: a second SubjectConfirmation beside the valid bearer one
+def atk_two_subject_confirmations(c):  # P7: a second SubjectConfirmation beside the valid bearer one
     text = a.assertion_text(c.spec)
     sc = re.search(rb"<saml2:SubjectConfirmation .*?</saml2:SubjectConfirmation>", text, re.S).group(0)
     other = sc.replace(c.connector.acs_url.encode(), saml.OTHER_DESTINATION.encode())
@@ -275,7 +275,7 @@ def atk_loa_case_variant(c):  # L3: a case variant of the URI
     return _loa(c, s.LOA["substantial"].replace("substantial", "Substantial"))
 
 
-def ok_loa_whitespace(c):  # L3: surrounding whitespace (xs:anyURI collapses it)
+def atk_loa_whitespace(c):  # L3: surrounding whitespace (exact match, no normalisation)
     return _loa(c, " " + c.spec.loa + " ")
 
 
@@ -506,16 +506,16 @@ PROTOCOL = ("atk_unsolicited", "atk_in_response_to_unknown", "atk_scd_in_respons
             "atk_conditions_expired", "atk_not_yet_valid", "atk_scd_expired", "atk_issue_instant_stale",
             "atk_issue_instant_future", "atk_instant_without_timezone", "atk_issuer_other",
             "atk_assertion_issuer_other", "atk_issuer_format_not_entity", "atk_subject_sender_vouches",
-            "atk_subject_confirmation_missing", "atk_status_failure_with_assertion")
+            "atk_subject_confirmation_missing", "atk_two_subject_confirmations", "atk_status_failure_with_assertion")
 LOA = ("atk_loa_low", "atk_loa_not_notified", "atk_loa_missing", "atk_loa_case_variant",
-       "atk_loa_two_statements", "atk_loa_decl_ref", "atk_loa_in_extensions")
+       "atk_loa_two_statements", "atk_loa_decl_ref", "atk_loa_in_extensions", "atk_loa_whitespace")
 ATTRIBUTES = ("atk_attr_date_of_birth_missing", "atk_attr_person_identifier_other_country",
               "atk_attr_person_identifier_other_destination", "atk_attr_person_identifier_twice",
               "atk_attr_person_identifier_two_values", "atk_attr_name_trailing_space", "atk_attr_name_format_basic")
 ACCEPTED = ("ok_baseline", "ok_other_prefixes", "ok_default_namespace", "ok_whitespace_compact", "ok_crlf_line_ends",
             "ok_base64_wrapped", "ok_cdata", "ok_inclusive_prefixes", "ok_xml_lang", "ok_pss_sha384", "ok_pss_sha512",
             "ok_attribute_order", "ok_retrieval_method", "ok_sha1_oaep", "ok_mgf1p", "ok_aes128_gcm",
-            "ok_signed_assertion", "ok_oaep_label", "ok_loa_whitespace", "ok_two_subject_confirmations")
+            "ok_signed_assertion", "ok_oaep_label")
 SCENARIOS = {name: globals()[name] for name in XMLENC + C14N + PROTOCOL + LOA + ATTRIBUTES + ACCEPTED}
 SCENARIOS.update({f"ok_ecdsa_{k}": _ecdsa(*v) for k, v in ECDSA_SIGNERS.items()})
 SCENARIOS.update(a.SCENARIOS)

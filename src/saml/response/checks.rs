@@ -261,9 +261,13 @@ pub fn validate_response(
     })();
     let (name_id, authn_statement, attribute_statement) = t.check("assertion.fields", structure)?;
 
-    // SAML Profiles 4.1.4.2: a bearer SubjectConfirmation for our ACS, our request, still valid.
+    // SAML Profiles 4.1.4.2: a bearer SubjectConfirmation for our ACS, our request, still valid;
+    // and only that one (attacks.md P7, as the Estonia client: a second confirmation for another
+    // recipient or method is refused, never ignored).
     let bearer_ok = subject.is_some_and(|s| {
-        ad.children_named(s, NS_SAML, "SubjectConfirmation").any(|sc| {
+        let mut confirmations = ad.children_named(s, NS_SAML, "SubjectConfirmation");
+        let (first, second) = (confirmations.next(), confirmations.next());
+        second.is_none() && first.is_some_and(|sc| {
             let Some(data) = ad.first_child_named(sc, NS_SAML, "SubjectConfirmationData") else { return false };
             ad.attr(sc, "Method") == Some(BEARER)
                 && same_url(ad.attr(data, "Recipient"), ctx.acs_url)
@@ -314,7 +318,8 @@ pub fn validate_response(
             .ok_or(ResponseError::Loa("no AuthnContext"))?;
         let uri = child_text(ad, ctx_node, NS_SAML, "AuthnContextClassRef")
             .ok_or(ResponseError::Loa("no AuthnContextClassRef"))?;
-        let loa = LevelOfAssurance::from_uri(uri.trim()).ok_or(ResponseError::Loa("not a notified level"))?;
+        // Exact match, no normalisation (attacks.md L3): ` …/substantial ` is not a notified level.
+        let loa = LevelOfAssurance::from_uri(&uri).ok_or(ResponseError::Loa("not a notified level"))?;
         ensure(loa >= ctx.pending.level_of_assurance, ResponseError::Loa("below the requested level"))?;
         ensure(
             ctx.peer.levels_of_assurance.is_empty() || ctx.peer.levels_of_assurance.contains(&loa),
