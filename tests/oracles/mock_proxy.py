@@ -24,12 +24,16 @@ Endpoints (entityID = the metadata URL):
                             `encrypted_to`: the SHA-256 (hex) of the certificate the Assertion was encrypted to
   POST /control/rollover    sign Responses with the next key (idp-rsa3072 -> idp-ec-p256 -> idp-rsa3072 …,
                             RSASSA-PSS or ECDSA SHA-256) and publish only its certificate in the metadata
-  POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"expired"|"unsigned"|"tampered"}
+  POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"drip"|"expired"|"unsigned"|"tampered"|
+                            "other_signer", "valid_secs": N (optional)}: slow answers after 30 s, drip sends the
+                            head then one byte every half second, other_signer is signed by a key the connector does
+                            not trust (attacker-rsa3072); valid_secs sets validUntil = now + N from now on
   POST /control/connector   {"metadata_url": URL}: where to fetch the connector metadata from
   POST /control/encryption  {"cert_pem": PEM or null}: encrypt Assertions to this certificate rather than to the
                             connector metadata's first encryption certificate (a member state that still holds
                             an older copy of our metadata); null: back to the metadata
-  POST /control/reset       first signing key, metadata "ok", no last request, encryption from the metadata
+  POST /control/reset       first signing key, metadata "ok" and valid_secs as started, no last request, encryption
+                            from the metadata
   GET  /healthz             200
 Query of POST /sso (the test posts the form itself, so it chooses the answer):
   scenario  success (default: the requested LoA, or `loa`), cancel (Responder/RequestDenied, consent not
@@ -69,8 +73,9 @@ from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 
 REPO = HERE.parent.parent
-METADATA_MODES = ("ok", "garbage", "error500", "slow", "expired", "unsigned", "tampered")
+METADATA_MODES = ("ok", "garbage", "error500", "slow", "drip", "expired", "unsigned", "tampered", "other_signer")
 SLOW_SECS = 30
+DRIP_SECS = 0.5
 MAX_BODY_BYTES = 1 << 20
 
 
@@ -80,7 +85,7 @@ class State:
     def __init__(self, proxy: saml.Proxy, valid_secs: int, connector_metadata_url: str | None):
         self.lock = threading.Lock()
         self.initial = proxy
-        self.valid_secs = valid_secs
+        self.initial_valid_secs = valid_secs
         self.connector_metadata_url = connector_metadata_url
         self.reset()
 
@@ -89,6 +94,7 @@ class State:
         with self.lock:
             self.proxy = self.initial
             self.metadata_mode = "ok"
+            self.valid_secs = self.initial_valid_secs
             self.last = None
             self.encryption_cert = None
 
@@ -192,10 +198,27 @@ class Handler(BaseHTTPRequestHandler):
         now = saml.now_utc()
         valid_until = now - datetime.timedelta(hours=1) if mode == "expired" else now + datetime.timedelta(
             seconds=valid_secs)
-        data = saml.build_metadata(proxy, valid_until, signed=mode != "unsigned")
+        signer = saml.ATTACKER if mode == "other_signer" else saml.METADATA_SIGNER
+        data = saml.build_metadata(proxy, valid_until, signed=mode != "unsigned", metadata_signer=signer)
+        if mode == "drip":
+            return self.drip(data)
         if mode == "tampered":
             data = saml.tamper_metadata(data, proxy)
         self.reply(200, data, "application/samlmetadata+xml")
+
+    def drip(self, data: bytes):
+        """The head, then the body one byte every DRIP_SECS (a peer on a dying link), until the client leaves."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/samlmetadata+xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(DRIP_SECS)
+        except OSError:
+            pass  # the client gave up: what the connector's fetch timeout is for
 
     def last(self):
         """GET /last."""
@@ -253,12 +276,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def metadata_mode(self):
         """POST /control/metadata {"mode": …}."""
-        mode = json_object(self.body()).get("mode")
+        body = json_object(self.body())
+        mode, valid_secs = body.get("mode"), body.get("valid_secs")
         if mode not in METADATA_MODES:
             raise ValueError(f"mode must be one of {', '.join(METADATA_MODES)}")
+        if valid_secs is not None and (not isinstance(valid_secs, int) or valid_secs < 1):
+            raise ValueError("valid_secs must be a positive integer")
         with self.server.state.lock:
             self.server.state.metadata_mode = mode
-        self.reply_json(200, {"mode": mode})
+            if valid_secs is not None:
+                self.server.state.valid_secs = valid_secs
+            valid_secs = self.server.state.valid_secs
+        self.reply_json(200, {"mode": mode, "valid_secs": valid_secs})
 
     def connector(self):
         """POST /control/connector {"metadata_url": …} (null: back to the AuthnRequest Issuer)."""
