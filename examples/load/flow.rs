@@ -70,6 +70,11 @@ fn attribute_after(html: &str, after: &str, attr: &str) -> Option<String> {
     Some(unescape(value.get(..value.find('"')?)?))
 }
 
+/// The string at `path` in `json`, or `-`.
+fn text<'a>(json: &'a serde_json::Value, path: &[&str]) -> &'a str {
+    path.iter().try_fold(json, |v, key| v.get(*key)).and_then(serde_json::Value::as_str).unwrap_or("-")
+}
+
 fn hidden(html: &str, name: &str) -> Option<String> {
     attribute_after(html, &format!("name=\"{name}\""), "value")
 }
@@ -146,9 +151,12 @@ impl Driver {
         let status = res.status().as_u16();
         let json: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
         if status != 201 {
-            return Err(format!("start:http_{status}:{}", json["code"].as_str().unwrap_or("-")));
+            return Err(format!("start:http_{status}:{}", text(&json, &["code"])));
         }
-        json["browser_redirect_url"].as_str().map(str::to_owned).ok_or_else(|| "start:no_redirect".to_owned())
+        match text(&json, &["browser_redirect_url"]) {
+            "-" => Err("start:no_redirect".to_owned()),
+            url => Ok(url.to_owned()),
+        }
     }
 
     /// `GET /eidas/start/{handle}` → the binding cookie and the auto-submit form (action,
@@ -248,10 +256,10 @@ impl Driver {
         let status = res.status().as_u16();
         let json: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
         if status != 200 {
-            return Err(format!("consume:http_{status}:{}", json["code"].as_str().unwrap_or("-")));
+            return Err(format!("consume:http_{status}:{}", text(&json, &["code"])));
         }
-        if json["status"] != "success" {
-            return Err(format!("consume:failure:{}", json["error"]["code"].as_str().unwrap_or("-")));
+        if text(&json, &["status"]) != "success" {
+            return Err(format!("consume:failure:{}", text(&json, &["error", "code"])));
         }
         Ok(())
     }

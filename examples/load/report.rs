@@ -106,7 +106,11 @@ impl Report {
             self.dropped
         );
         let attempted = (self.flows + self.dropped).max(1) as f64;
-        println!("throughput {:.2} flows/s; error rate {:.3} %", self.throughput(), self.errors() as f64 / attempted * 100.0);
+        println!(
+            "throughput {:.2} flows/s; error rate {:.3} %",
+            self.throughput(),
+            self.errors() as f64 / attempted * 100.0
+        );
         for (code, n) in &self.errors {
             println!("  error {code}: {n}");
         }
@@ -121,7 +125,9 @@ impl Report {
                 ms(v.last().copied().unwrap_or_default())
             );
         }
-        println!("(proxy = the in-process mock's two requests; the connector's own steps are start, page, acs, consume)");
+        println!(
+            "(proxy = the in-process mock's two requests; the connector's own steps are start, page, acs, consume)"
+        );
         let mut growth = String::from("n/a");
         if let Some(m) = &self.memory {
             let mb = |kb: f64| kb / 1024.0;

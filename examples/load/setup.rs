@@ -96,7 +96,8 @@ fn free_port() -> Result<u16, String> {
 /// The connector's configuration: the reference's identity and keys, loopback listeners, the
 /// driver's token, the store asked for, short TTLs, one country (the mock).
 fn config_text(args: &Args, public: u16, internal: u16, mock: &str) -> Result<String, String> {
-    let reference = std::fs::read_to_string(repo("docker/config.toml")).map_err(|e| format!("docker/config.toml: {e}"))?;
+    let reference =
+        std::fs::read_to_string(repo("docker/config.toml")).map_err(|e| format!("docker/config.toml: {e}"))?;
     let certs = repo("certs");
     let origin = format!("http://127.0.0.1:{public}");
     let text = ["server", "api", "store"]
@@ -176,7 +177,9 @@ impl Connector {
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot run {}: {e} (build it: cargo build --release --bin eidas-connector)", binary.display()))?;
+            .map_err(|e| {
+                format!("cannot run {}: {e} (build it: cargo build --release --bin eidas-connector)", binary.display())
+            })?;
         let mut connector = Self {
             public: format!("http://127.0.0.1:{public}"),
             internal: format!("http://127.0.0.1:{internal}"),
@@ -278,7 +281,10 @@ fn default_binary() -> Result<PathBuf, String> {
 fn memory_of(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
-        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
