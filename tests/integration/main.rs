@@ -12,6 +12,7 @@ mod config_check;
 mod container;
 mod demo_hub;
 mod docs;
+mod faults;
 mod keys_generate;
 mod metadata_server;
 mod mock_proxy;

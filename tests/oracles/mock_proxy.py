@@ -24,14 +24,17 @@ Endpoints (entityID = the metadata URL):
                             `encrypted_to`: the SHA-256 (hex) of the certificate the Assertion was encrypted to
   POST /control/rollover    sign Responses with the next key (idp-rsa3072 -> idp-ec-p256 -> idp-rsa3072 …,
                             RSASSA-PSS or ECDSA SHA-256) and publish only its certificate in the metadata
-  POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"expired"|"unsigned"|"tampered"
-                            |"all_signers"|"other_signer"|"entity_mismatch"|"xsw"} (the last four:
-                            mock_proxy_attacks_more.build_metadata)
+  POST /control/metadata    {"mode": "ok"|"garbage"|"error500"|"slow"|"drip"|"expired"|"unsigned"|"tampered"
+                            |"all_signers"|"other_signer"|"entity_mismatch"|"xsw", "valid_secs": N (optional)}:
+                            slow answers after 30 s, drip sends the head then one byte every half second; the
+                            last four: mock_proxy_attacks_more.build_metadata (other_signer: signed by a key the
+                            connector does not trust); valid_secs sets validUntil = now + N from now on
   POST /control/connector   {"metadata_url": URL}: where to fetch the connector metadata from
   POST /control/encryption  {"cert_pem": PEM or null}: encrypt Assertions to this certificate rather than to the
                             connector metadata's first encryption certificate (a member state that still holds
                             an older copy of our metadata); null: back to the metadata
-  POST /control/reset       first signing key, metadata "ok", no last request, encryption from the metadata
+  POST /control/reset       first signing key, metadata "ok" and valid_secs as started, no last request, encryption
+                            from the metadata
   GET  /healthz             200
 Query of POST /sso (the test posts the form itself, so it chooses the answer):
   scenario  success (default: the requested LoA, or `loa`), cancel (Responder/RequestDenied, consent not
@@ -74,8 +77,9 @@ from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 
 REPO = HERE.parent.parent
-METADATA_MODES = ("ok", "garbage", "error500", "slow", "expired", "unsigned", "tampered") + attacks.METADATA_MODES
+METADATA_MODES = ("ok", "garbage", "error500", "slow", "drip", "expired", "unsigned", "tampered") + attacks.METADATA_MODES
 SLOW_SECS = 30
+DRIP_SECS = 0.5
 MAX_BODY_BYTES = 1 << 20
 
 
@@ -85,7 +89,7 @@ class State:
     def __init__(self, proxy: saml.Proxy, valid_secs: int, connector_metadata_url: str | None):
         self.lock = threading.Lock()
         self.initial = proxy
-        self.valid_secs = valid_secs
+        self.initial_valid_secs = valid_secs
         self.connector_metadata_url = connector_metadata_url
         self.reset()
 
@@ -94,6 +98,7 @@ class State:
         with self.lock:
             self.proxy = self.initial
             self.metadata_mode = "ok"
+            self.valid_secs = self.initial_valid_secs
             self.last = None
             self.encryption_cert = None
 
@@ -200,9 +205,25 @@ class Handler(BaseHTTPRequestHandler):
         if mode in attacks.METADATA_MODES:
             return self.reply(200, attacks.build_metadata(proxy, valid_until, mode), "application/samlmetadata+xml")
         data = saml.build_metadata(proxy, valid_until, signed=mode != "unsigned")
+        if mode == "drip":
+            return self.drip(data)
         if mode == "tampered":
             data = saml.tamper_metadata(data, proxy)
         self.reply(200, data, "application/samlmetadata+xml")
+
+    def drip(self, data: bytes):
+        """The head, then the body one byte every DRIP_SECS (a peer on a dying link), until the client leaves."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/samlmetadata+xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(DRIP_SECS)
+        except OSError:
+            pass  # the client gave up: what the connector's fetch timeout is for
 
     def last(self):
         """GET /last."""
@@ -263,12 +284,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def metadata_mode(self):
         """POST /control/metadata {"mode": …}."""
-        mode = json_object(self.body()).get("mode")
+        body = json_object(self.body())
+        mode, valid_secs = body.get("mode"), body.get("valid_secs")
         if mode not in METADATA_MODES:
             raise ValueError(f"mode must be one of {', '.join(METADATA_MODES)}")
+        if valid_secs is not None and (not isinstance(valid_secs, int) or valid_secs < 1):
+            raise ValueError("valid_secs must be a positive integer")
         with self.server.state.lock:
             self.server.state.metadata_mode = mode
-        self.reply_json(200, {"mode": mode})
+            if valid_secs is not None:
+                self.server.state.valid_secs = valid_secs
+            valid_secs = self.server.state.valid_secs
+        self.reply_json(200, {"mode": mode, "valid_secs": valid_secs})
 
     def connector(self):
         """POST /control/connector {"metadata_url": …} (null: back to the AuthnRequest Issuer)."""

@@ -146,17 +146,19 @@ class Proxy:
     signer: str = ROLLOVER_KEYS[0]
 
 
-def build_metadata(proxy: Proxy, valid_until: datetime.datetime, *, signed: bool = True) -> bytes:
-    """The proxy's EntityDescriptor (saml_gen/metadata.py shape), signed by `idp-metadata-signer`
-    (RSASSA-PSS SHA-256, Reference #ID), publishing `proxy.signer`'s certificate as use="signing"."""
+def build_metadata(proxy: Proxy, valid_until: datetime.datetime, *, signed: bool = True,
+                   metadata_signer: str = METADATA_SIGNER) -> bytes:
+    """The proxy's EntityDescriptor (saml_gen/metadata.py shape), signed by `metadata_signer`
+    (default `idp-metadata-signer`, the connector's trust anchor; RSASSA-PSS SHA-256, Reference #ID),
+    publishing `proxy.signer`'s certificate as use="signing"."""
     method, size = proxy.pki.signature_method(proxy.signer)
     entity = md.ProxyEntity(entity_id=proxy.entity_id, sso_url=proxy.sso_url, country=proxy.country,
                             metadata_id=new_id("_md"), encryption_cert=proxy.pki.cert_b64(ENCRYPTION_CERT),
                             signing_methods=((method, size),))
-    signature = proxy.pki.signature_template(METADATA_SIGNER, entity.metadata_id) if signed else ""
+    signature = proxy.pki.signature_template(metadata_signer, entity.metadata_id) if signed else ""
     text = md.render(instant(valid_until), signing_cert=proxy.pki.cert_b64(proxy.signer), signature=signature,
                      entity=entity)
-    return proxy.pki.sign(text, METADATA_SIGNER) if signed else text.encode("utf-8")
+    return proxy.pki.sign(text, metadata_signer) if signed else text.encode("utf-8")
 
 
 def tamper_metadata(data: bytes, proxy: Proxy) -> bytes:
