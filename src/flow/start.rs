@@ -15,6 +15,7 @@ use crate::saml::authn_request::{
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat, SpType};
 use crate::store::Kind;
 use crate::ui::countries::country_name;
+use crate::xmlsec::dom::is_xml_text;
 
 /// Longest `state`, `correlation_id`, `ui_locales` and `return_url` we keep.
 const MAX_STATE_CHARS: usize = 2048;
@@ -139,6 +140,17 @@ fn bounded(field: &str, value: Option<String>, max: usize) -> Result<Option<Stri
     }
 }
 
+/// [`bounded`], for text the AuthnRequest carries: XML 1.0 characters only (U+FFFE and U+FFFF
+/// are no control characters, yet no XML parser, ours or the proxy service's, reads them).
+fn bounded_xml(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, FlowError> {
+    match bounded(field, value, max)? {
+        Some(v) if !is_xml_text(&v) => {
+            Err(FlowError::InvalidRequest(format!("{field} has characters XML cannot carry")))
+        }
+        v => Ok(v),
+    }
+}
+
 /// The attributes asked, as Name URIs, all of one person kind.
 fn resolve_attributes(body: &StartRequest) -> Result<Vec<RequestedAttribute>, FlowError> {
     let mut kinds: Option<PersonKind> = None;
@@ -224,8 +236,8 @@ pub fn check_start_request(
         level_of_assurance,
         requested_attributes,
         sp_type,
-        requester_id: bounded("requester_id", body.requester_id, 1024)?,
-        provider_name: bounded("provider_name", body.provider_name, 128)?,
+        requester_id: bounded_xml("requester_id", body.requester_id, 1024)?,
+        provider_name: bounded_xml("provider_name", body.provider_name, 128)?,
         name_id_format,
         return_url,
         state: bounded("state", body.state, MAX_STATE_CHARS)?,

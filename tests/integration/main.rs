@@ -11,6 +11,7 @@ mod config_check;
 mod container;
 mod demo_hub;
 mod docs;
+mod fuzz_regressions;
 mod keys_generate;
 mod metadata_server;
 mod mock_proxy;

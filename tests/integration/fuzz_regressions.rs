@@ -1,0 +1,160 @@
+//! What the fuzz targets (`fuzz/`) found, kept as vectors under `tests/vectors/fuzz/` (their
+//! provenance is in that folder's README) and replayed here through the same code the target
+//! ran, each with the outcome the fix gives. Every vector is named `TARGET-what` and listed in
+//! the README.
+
+use std::collections::HashMap;
+
+use eidas_connector::flow::check_start_request;
+use eidas_connector::flow::types::StartRequest;
+use eidas_connector::saml::authn_request::{
+    build_authn_request, AuthnRequestParams, ProxyCapabilities, RequestedAttribute,
+};
+use eidas_connector::saml::response::{
+    validate_response, CheckResult, Peer, PendingRequest, ResponseContext, ResponsePolicy,
+};
+use eidas_connector::saml::{CountryCode, LevelOfAssurance, NameIdFormat, SpType};
+use eidas_connector::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustedCert};
+use time::macros::datetime;
+
+use crate::support::repo_file;
+
+fn vector(name: &str) -> Vec<u8> {
+    std::fs::read(repo_file(&format!("tests/vectors/fuzz/{name}"))).unwrap()
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(repo_file(rel)).unwrap()
+}
+
+/// The `authn_request` target's reading of its input: a flags byte (bit 0: a ProviderName),
+/// then NUL-separated fields, the first being the ProviderName.
+fn build_from_authn_request_input(data: &[u8]) -> Result<String, String> {
+    let (flags, rest) = data.split_first().unwrap();
+    let text = String::from_utf8_lossy(rest);
+    let provider_name = text.split('\0').next().filter(|_| flags & 1 != 0).map(str::to_owned);
+    build_with_provider_name(provider_name)
+}
+
+fn build_with_provider_name(provider_name: Option<String>) -> Result<String, String> {
+    let params = AuthnRequestParams {
+        id: format!("_{}", "ab".repeat(32)),
+        issue_instant: datetime!(2026-11-25 10:00:30 UTC),
+        issuer: "https://connector.example.fr/eidas/metadata".into(),
+        provider_name,
+        level_of_assurance: LevelOfAssurance::High,
+        requested_attributes: Vec::new(),
+        non_notified_levels: Vec::new(),
+        name_id_format: NameIdFormat::Unspecified,
+        requester_id: None,
+    };
+    let caps = ProxyCapabilities { sso_post_url: "https://eidas.example.es/sso".into(), ..Default::default() };
+    let key = PrivateKey::from_pem(&read("certs/test-pki/sp-sign-ec-p256.key.pem"), None).unwrap();
+    build_authn_request(&params, &caps, &key, SignatureAlgorithm::EcdsaSha256, DigestAlgorithm::Sha256)
+        .map_err(|e| e.code().to_owned())
+}
+
+#[test]
+fn authn_request_refuses_a_provider_name_that_xml_cannot_carry() {
+    // Found by `authn_request`: the builder wrote U+0005 into ProviderName, and nobody (our own
+    // parser included) could read the signed request.
+    let found = vector("authn_request-provider_name_control_char");
+    assert_eq!(build_from_authn_request_input(&found).unwrap_err(), "request.invalid_value");
+    // Its siblings that the hub's API let through (no control characters, yet not XML).
+    for bad in ["\u{FFFF}", "Service \u{FFFE}", "a\u{0}b"] {
+        assert_eq!(build_with_provider_name(Some(bad.into())).unwrap_err(), "request.invalid_value", "{bad:?}");
+    }
+    // What XML can carry still goes, escaped.
+    let xml = build_with_provider_name(Some("Mairie <de> \"Saint-Étienne\"\t&\u{10FFFF}".into())).unwrap();
+    assert!(xml.contains("ProviderName=\"Mairie &lt;de&gt; &quot;Saint-Étienne&quot;&#9;&amp;\u{10FFFF}\""), "{xml}");
+}
+
+#[test]
+fn api_start_refuses_a_provider_name_with_a_noncharacter() {
+    // The hub-reachable form of the `authn_request` finding: `\uffff` passes the control
+    // character check; it is now a 400 `invalid_request` instead of a request no proxy reads.
+    let body: StartRequest = serde_json::from_slice(&vector("api_start-provider_name_noncharacter.json")).unwrap();
+    let allowed = ["https://hub.example/hub/".to_owned()];
+    let now = datetime!(2026-11-25 10:00:30 UTC);
+    let err =
+        check_start_request(body.clone(), &allowed, SpType::Public, now, time::Duration::minutes(10)).unwrap_err();
+    assert_eq!(err.code(), "invalid_request");
+    let fine = StartRequest { provider_name: Some("Service public \u{1F1EB}\u{1F1F7}".into()), ..body };
+    let record = check_start_request(fine, &allowed, SpType::Public, now, time::Duration::minutes(10)).unwrap();
+    assert_eq!(record.provider_name.as_deref(), Some("Service public \u{1F1EB}\u{1F1F7}"));
+}
+
+#[test]
+fn response_trace_names_each_check_once_when_the_decrypted_content_is_not_an_assertion() {
+    // Found by `response` (on a seed): `assertion.decrypt` was traced as passed, then again as
+    // failed, so `response check --explain` printed the check twice with both results.
+    let message = vector("response-decrypted_content_is_a_response.xml");
+    let pending = PendingRequest {
+        id: "_req3c239fe7ceee689c37c54495235d7d8338c8dd42ac57dee66286bae455ecdd01".into(),
+        country: "ES".into(),
+        proxy_entity_id: "https://eidas.example.es/EidasNode/ServiceMetadata".into(),
+        level_of_assurance: LevelOfAssurance::Substantial,
+        requested_attributes: vec![RequestedAttribute {
+            name: "http://eidas.europa.eu/attributes/naturalperson/PersonIdentifier".into(),
+            required: true,
+        }],
+        name_id_format: NameIdFormat::Unspecified,
+    };
+    let peer = Peer {
+        entity_id: pending.proxy_entity_id.clone(),
+        country: CountryCode::parse("ES").unwrap(),
+        node_country: CountryCode::parse("ES"),
+        signing_certs: TrustedCert::from_pem(&read("certs/test-pki/idp-rsa3072.crt.pem")).unwrap(),
+        levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
+        highest_protocol_version: Some("1.2".into()),
+        require_signed_assertion: false,
+        insecure_ignore_certificate_validity: false,
+        allow_sha1_oaep: true,
+    };
+    let keys = [
+        PrivateKey::from_pem(&read("certs/test-pki/sp-enc-rsa3072.key.pem"), None).unwrap(),
+        PrivateKey::from_pem(&read("certs/test-pki/sp-enc-ec-p256.key.pem"), None).unwrap(),
+    ];
+    let policy = ResponsePolicy::default();
+    let ctx = ResponseContext {
+        now: datetime!(2026-11-25 10:00:30 UTC),
+        entity_id: "https://connector.example.fr/eidas/metadata",
+        acs_url: "https://connector.example.fr/eidas/acs",
+        our_country: CountryCode::parse("FR").unwrap(),
+        pending: &pending,
+        peer: &peer,
+        decryption_keys: &keys,
+        policy: &policy,
+    };
+    let mut trace: Vec<CheckResult> = Vec::new();
+    let err = validate_response(&message, &ctx, &mut HashMap::new(), &mut trace).unwrap_err();
+    assert_eq!(err.code(), "saml.not_an_assertion");
+    let names: Vec<&str> = trace.iter().map(|c| c.check).collect();
+    let mut unique = names.clone();
+    unique.dedup();
+    assert_eq!(names, unique, "a check traced twice");
+    let last = trace.last().unwrap();
+    assert_eq!(
+        (last.check, last.passed, last.code.as_deref()),
+        ("assertion.decrypt", false, Some("saml.not_an_assertion"))
+    );
+}
+
+#[test]
+fn every_fuzz_vector_names_its_target_and_is_described() {
+    let dir = repo_file("tests/vectors/fuzz");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let targets = std::fs::read_to_string(repo_file("fuzz/Cargo.toml")).unwrap();
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == "README.md" {
+            continue;
+        }
+        let (target, _) = name.split_once('-').unwrap_or_else(|| panic!("{name}: not TARGET-what"));
+        assert!(targets.contains(&format!("name = \"{target}\"")), "{name}: no fuzz target {target}");
+        assert!(readme.contains(&format!("`{name}`")), "{name} is not described in tests/vectors/fuzz/README.md");
+        count += 1;
+    }
+    assert!(count >= 3, "the fuzz vectors are missing");
+}
