@@ -2,12 +2,13 @@
 //! with `serde_json::from_slice` (what actix-web's `web::Json` does), then every check of
 //! `flow::check_start_request` against the allow-list `https://hub.example/hub/`. Must hold: no
 //! panic; an accepted request has a LoA of at least substantial, a `return_url` of the allowed
-//! origin under the allowed path and without credentials, and no control character in any
-//! echoed text.
+//! origin under the allowed path and without credentials, no control character in any echoed
+//! text, and only XML characters in what the AuthnRequest carries.
 #![no_main]
 use eidas_connector::flow::check_start_request;
 use eidas_connector::flow::types::StartRequest;
 use eidas_connector::saml::{LevelOfAssurance, SpType};
+use eidas_connector::xmlsec::dom::is_xml_text;
 use eidas_connector_fuzz::NOW;
 use libfuzzer_sys::fuzz_target;
 
@@ -29,5 +30,8 @@ fuzz_target!(|data: &[u8]| {
     for text in [&record.state, &record.correlation_id, &record.provider_name, &record.requester_id, &record.ui_locales]
     {
         assert!(!text.as_deref().unwrap_or("").chars().any(char::is_control), "control character kept");
+    }
+    for text in [&record.provider_name, &record.requester_id] {
+        assert!(is_xml_text(text.as_deref().unwrap_or("")), "a character XML cannot carry kept");
     }
 });
