@@ -4,6 +4,7 @@
 #   fuzz/run.sh TARGET SECONDS      e.g. fuzz/run.sh response 600
 #   fuzz/run.sh --list              the targets
 #   fuzz/run.sh --seed TARGET       only (re)seed fuzz/corpus/TARGET
+#   fuzz/run.sh --build             only build every target (as the runs build them)
 #
 # How it runs on stable: RUSTC_BOOTSTRAP=1 lets stable rustc take the nightly flags cargo-fuzz
 # passes (-Zsanitizer-coverage options), and `--sanitizer none` needs no sanitizer runtime (so no
@@ -22,7 +23,7 @@ vectors="$repo/tests/vectors"
 targets=(parse_c14n verify decrypt response metadata acs_form start_form authn_request api_start)
 
 usage() {
-    echo "usage: fuzz/run.sh TARGET SECONDS | --seed TARGET | --list   (targets: ${targets[*]})" >&2
+    echo "usage: fuzz/run.sh TARGET SECONDS | --seed TARGET | --build | --list   (targets: ${targets[*]})" >&2
     exit 2
 }
 
@@ -60,15 +61,22 @@ EOF
     printf '{"level_of_assurance":"high","return_url":"https://user:pw@hub.example/hub/","state":"\\u0000","unknown":1}' >"$out/json-refused"
 }
 
+# Copies vector files into the corpus as DIR-NAME (two folders hold files of the same name).
+add() {
+    local out="$1" f
+    shift
+    for f in "$@"; do cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+}
+
 seed() {
     local t="$1" out="$fuzz_dir/corpus/$1"
     mkdir -p "$out"
     case "$t" in
-        parse_c14n) cp "$vectors"/xmlsec/sig/*.xml "$vectors"/xmlsec/enc/*.xml "$vectors"/saml/*.xml "$out/" ;;
-        verify) cp "$vectors"/xmlsec/sig/*.xml "$vectors"/saml/*.xml "$out/" ;;
-        decrypt) cp "$vectors"/xmlsec/enc/*.xml "$out/" ;;
-        response) cp "$vectors"/saml/accept_*.b64 "$vectors"/saml/reject_*.xml "$out/" ;;
-        metadata) cp "$vectors"/saml/proxy-metadata*.xml "$vectors"/xmlsec/sig/accept_metadata_*.xml "$out/" ;;
+        parse_c14n) add "$out" "$vectors"/xmlsec/sig/*.xml "$vectors"/xmlsec/enc/*.xml "$vectors"/saml/*.xml ;;
+        verify) add "$out" "$vectors"/xmlsec/sig/*.xml "$vectors"/saml/*.xml ;;
+        decrypt) add "$out" "$vectors"/xmlsec/enc/*.xml ;;
+        response) add "$out" "$vectors"/saml/accept_*.b64 "$vectors"/saml/reject_*.xml ;;
+        metadata) add "$out" "$vectors"/saml/proxy-metadata*.xml "$vectors"/xmlsec/sig/accept_metadata_*.xml ;;
         acs_form) form_bodies "$out" ;;
         start_form)
             printf 'country=ES' >"$out/country"
@@ -85,25 +93,29 @@ seed() {
     esac
     # Committed findings of this target (see README: "A finding becomes a regression vector").
     if compgen -G "$vectors/fuzz/$t-*" >/dev/null; then
-        cp "$vectors/fuzz/$t"-* "$out/"
+        add "$out" "$vectors/fuzz/$t"-*
     fi
 }
+
+export RUSTC_BOOTSTRAP=1
+target_dir="${EIDAS_FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/fuzz}}"
+target_dir="${target_dir:-$fuzz_dir/target}"
+# The one set of build options: a run never rebuilds what --build built.
+build_options=(--sanitizer none --release --debug-assertions --target-dir "$target_dir")
 
 [[ $# -ge 1 ]] || usage
 case "$1" in
     --list) printf '%s\n' "${targets[@]}"; exit 0 ;;
     --seed) [[ $# -eq 2 ]] && known "$2" || usage; seed "$2"; exit 0 ;;
+    --build) cd "$repo"; exec cargo fuzz build "${build_options[@]}" ;;
 esac
 [[ $# -eq 2 ]] && known "$1" && [[ "$2" =~ ^[0-9]+$ ]] || usage
 target="$1" seconds="$2"
 
 seed "$target"
 mkdir -p "$fuzz_dir/artifacts/$target"
-export RUSTC_BOOTSTRAP=1
-target_dir="${EIDAS_FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/fuzz}}"
-target_dir="${target_dir:-$fuzz_dir/target}"
 cd "$repo"
 # shellcheck disable=SC2086 # EIDAS_FUZZ_ARGS is a list of libFuzzer options.
-cargo fuzz run --sanitizer none --release --debug-assertions --target-dir "$target_dir" "$target" "$fuzz_dir/corpus/$target" -- \
+cargo fuzz run "${build_options[@]}" "$target" "$fuzz_dir/corpus/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$fuzz_dir/artifacts/$target/" ${EIDAS_FUZZ_ARGS:-}

@@ -4,8 +4,8 @@
 //! the NameID format and the proxy's `RequesterID` flag. Input after the flags: fields
 //! separated by NUL. Must hold: whatever the builder accepts, our own hardened parser reads it,
 //! our verifier accepts its signature (signed with the test `sp-sign-ec-p256` key), the values
-//! come back exactly as given; and the auto-submit page and the binding's form escape every
-//! value (no raw `"` or `<` of a value in the HTML).
+//! come back exactly as given; and the auto-submit page and the binding's form carry every
+//! value escaped, so that the browser posts it back unchanged.
 #![no_main]
 use std::sync::LazyLock;
 
@@ -29,8 +29,36 @@ static CERT: LazyLock<Vec<TrustedCert>> = LazyLock::new(|| {
 const SSO: &str = "https://eidas.example.es/EidasNode/ColleagueRequest";
 const ID: &str = "_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-fn escaped(html: &str, value: &str) -> bool {
-    !value.contains(['"', '<']) || !html.contains(value)
+/// The value of the first `attr="…"` after `marker` in `html`, HTML-unescaped: what a browser
+/// would submit. A raw `"` in the value ends it early, so a missing escape shows as a difference.
+fn submitted(html: &str, marker: &str, attr: &str) -> Option<String> {
+    let rest = &html[html.find(marker)? + marker.len()..];
+    let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;
+    let raw = &rest[start..];
+    let raw = &raw[..raw.find('"')?];
+    let mut out = String::new();
+    let mut parts = raw.split('&');
+    out.push_str(parts.next()?);
+    for part in parts {
+        let (entity, tail) = part.split_once(';')?;
+        let c = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let n = entity
+                    .strip_prefix("#x")
+                    .map(|h| u32::from_str_radix(h, 16))
+                    .or_else(|| entity.strip_prefix('#').map(str::parse::<u32>))?;
+                char::from_u32(n.ok()?)?
+            }
+        };
+        out.push(c);
+        out.push_str(tail);
+    }
+    Some(out)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -82,8 +110,12 @@ fuzz_target!(|data: &[u8]| {
     let expected = params.requester_id.as_deref().filter(|_| caps.requester_id_flag);
     assert_eq!(sent.as_deref(), expected, "RequesterID changed");
 
+    // The browser posts back exactly the values given, whatever they hold (xmlsec-profile 32).
     let page = ui::render_auto_submit("fr", "n", SSO, &encode_base64(xml.as_bytes()), &relay_state);
-    assert!(escaped(&page, &relay_state), "RelayState unescaped in the auto-submit page");
+    let posted = submitted(&page, "name=\"RelayState\"", "value");
+    assert_eq!(posted.as_deref(), Some(relay_state.as_str()), "RelayState altered by the auto-submit page");
     let form = render_post_form(&relay_state, &xml, &relay_state);
-    assert!(escaped(&form, &relay_state), "a value unescaped in the POST form");
+    let posted = submitted(&form, "name=\"RelayState\"", "value");
+    assert_eq!(posted.as_deref(), Some(relay_state.as_str()), "RelayState altered by the POST form");
+    assert_eq!(submitted(&form, "<form", "action").as_deref(), Some(relay_state.as_str()), "action altered");
 });
