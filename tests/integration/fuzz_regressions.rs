@@ -13,8 +13,12 @@ use eidas_connector::saml::authn_request::{
 use eidas_connector::saml::response::{
     validate_response, CheckResult, Peer, PendingRequest, ResponseContext, ResponsePolicy,
 };
-use eidas_connector::saml::{CountryCode, LevelOfAssurance, NameIdFormat, SpType};
+use eidas_connector::saml::{CountryCode, LevelOfAssurance, NameIdFormat, SpType, NS_SAML};
+use eidas_connector::xmlsec::dsig::sign_element;
 use eidas_connector::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustedCert};
+use eidas_connector::xmlsec::serialize::to_xml;
+use eidas_connector::xmlsec::xmlenc::{encrypt_element, ContentAlgorithm, KeyTransport};
+use eidas_connector::xmlsec::{Document, Limits, NS_DS};
 use time::macros::datetime;
 
 use crate::support::repo_file;
@@ -84,11 +88,9 @@ fn api_start_refuses_a_provider_name_with_a_noncharacter() {
     assert_eq!(record.provider_name.as_deref(), Some("Service public \u{1F1EB}\u{1F1F7}"));
 }
 
-#[test]
-fn response_trace_names_each_check_once_when_the_decrypted_content_is_not_an_assertion() {
-    // Found by `response` (on a seed): `assertion.decrypt` was traced as passed, then again as
-    // failed, so `response check --explain` printed the check twice with both results.
-    let message = vector("response-decrypted_content_is_a_response.xml");
+/// Validates `message` in the context of the `accept_success` vector (the fuzz targets'), the
+/// proxy service signing with `signing`; returns the error code and the trace.
+fn refused(message: &[u8], signing: &str) -> (String, Vec<CheckResult>) {
     let pending = PendingRequest {
         id: "_req3c239fe7ceee689c37c54495235d7d8338c8dd42ac57dee66286bae455ecdd01".into(),
         country: "ES".into(),
@@ -104,7 +106,7 @@ fn response_trace_names_each_check_once_when_the_decrypted_content_is_not_an_ass
         entity_id: pending.proxy_entity_id.clone(),
         country: CountryCode::parse("ES").unwrap(),
         node_country: CountryCode::parse("ES"),
-        signing_certs: TrustedCert::from_pem(&read("certs/test-pki/idp-rsa3072.crt.pem")).unwrap(),
+        signing_certs: TrustedCert::from_pem(&read(signing)).unwrap(),
         levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
         highest_protocol_version: Some("1.2".into()),
         require_signed_assertion: false,
@@ -127,17 +129,53 @@ fn response_trace_names_each_check_once_when_the_decrypted_content_is_not_an_ass
         policy: &policy,
     };
     let mut trace: Vec<CheckResult> = Vec::new();
-    let err = validate_response(&message, &ctx, &mut HashMap::new(), &mut trace).unwrap_err();
-    assert_eq!(err.code(), "saml.not_an_assertion");
+    let err = validate_response(message, &ctx, &mut HashMap::new(), &mut trace).unwrap_err();
+    (err.code(), trace)
+}
+
+fn assert_traced_once_and_last(trace: &[CheckResult], check: &str, code: &str) {
     let names: Vec<&str> = trace.iter().map(|c| c.check).collect();
     let mut unique = names.clone();
     unique.dedup();
     assert_eq!(names, unique, "a check traced twice");
     let last = trace.last().unwrap();
-    assert_eq!(
-        (last.check, last.passed, last.code.as_deref()),
-        ("assertion.decrypt", false, Some("saml.not_an_assertion"))
-    );
+    assert_eq!((last.check, last.passed, last.code.as_deref()), (check, false, Some(code)), "{trace:?}");
+    assert!(trace.iter().rev().skip(1).all(|c| c.passed), "{trace:?}");
+}
+
+#[test]
+fn response_trace_names_each_check_once_when_the_decrypted_content_is_not_an_assertion() {
+    // Found by `response` (on a seed): `assertion.decrypt` was traced as passed, then again as
+    // failed, so `response check --explain` printed the check twice with both results.
+    let message = vector("response-decrypted_content_is_a_response.xml");
+    let (code, trace) = refused(&message, "certs/test-pki/idp-rsa3072.crt.pem");
+    assert_eq!(code, "saml.not_an_assertion");
+    assert_traced_once_and_last(&trace, "assertion.decrypt", "saml.not_an_assertion");
+}
+
+#[test]
+fn response_refused_while_building_the_identity_is_traced_as_the_identity_check() {
+    // Found by `response_signed` (the Assertion in clear; the target encrypts it to us and signs
+    // the Response, as here): every one of the 27 checks passed, then the typed values (a family
+    // name only in non-Latin script) refused it outside the trace, so `--explain` showed a
+    // refused Response whose every check passed. Now the last check, `identity`, fails.
+    let mut doc =
+        Document::parse(&vector("response_signed-identity_refused_after_every_check.xml"), &Limits::default()).unwrap();
+    let root = doc.root();
+    let wrapper = doc.first_child_named(root, NS_SAML, "EncryptedAssertion").unwrap();
+    let assertion = doc.child_elements(wrapper).next().unwrap();
+    for signature in doc.children_named(root, NS_DS, "Signature").collect::<Vec<_>>() {
+        doc.detach(signature);
+    }
+    let ours = TrustedCert::from_pem(&read("certs/test-pki/sp-enc-ec-p256.crt.pem")).unwrap().remove(0);
+    let transport = KeyTransport::RsaOaep { digest: DigestAlgorithm::Sha256, mgf: DigestAlgorithm::Sha256 };
+    encrypt_element(&mut doc, assertion, &ours, ContentAlgorithm::Aes128Gcm, transport).unwrap();
+    let proxy = PrivateKey::from_pem(&read("certs/test-pki/idp-ec-p256.key.pem"), None).unwrap();
+    sign_element(&mut doc, root, &proxy, SignatureAlgorithm::EcdsaSha256, DigestAlgorithm::Sha256).unwrap();
+    let (code, trace) = refused(to_xml(&doc).as_bytes(), "certs/test-pki/idp-ec-p256.crt.pem");
+    assert_eq!(code, "attributes.invalid_value");
+    assert_traced_once_and_last(&trace, "identity", "attributes.invalid_value");
+    assert_eq!(trace.len(), eidas_connector::saml::response::CHECKS.len(), "every check ran");
 }
 
 #[test]

@@ -366,6 +366,8 @@ pub fn validate_response(
     };
     t.check("name_id_format", ensure(format_ok, ResponseError::NameIdFormat))?;
 
+    // eIDAS AP 1.4 §2.2: the typed values (dates, gender, address) and the claims the hub gets;
+    // a refusal here is traced like any other.
     let identity = VerifiedIdentity::new(
         ctx.peer.entity_id.clone(),
         countries,
@@ -377,8 +379,8 @@ pub fn validate_response(
         response_id,
         assertion_id,
     )
-    .map_err(ResponseError::Attributes)?
-    .with_decryption(decrypted);
+    .map_err(ResponseError::Attributes);
+    let identity = t.check("identity", identity)?.with_decryption(decrypted);
     Ok(Outcome::Authenticated(Box::new(identity)))
 }
 
