@@ -20,7 +20,7 @@ set -euo pipefail
 fuzz_dir="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$fuzz_dir")"
 vectors="$repo/tests/vectors"
-targets=(parse_c14n verify decrypt response metadata acs_form start_form authn_request api_start)
+targets=(parse_c14n verify decrypt response response_signed metadata acs_form start_form authn_request api_start)
 
 usage() {
     echo "usage: fuzz/run.sh TARGET SECONDS | --seed TARGET | --build | --list   (targets: ${targets[*]})" >&2
@@ -76,6 +76,13 @@ seed() {
         verify) add "$out" "$vectors"/xmlsec/sig/*.xml "$vectors"/saml/*.xml ;;
         decrypt) add "$out" "$vectors"/xmlsec/enc/*.xml ;;
         response) add "$out" "$vectors"/saml/accept_*.b64 "$vectors"/saml/reject_*.xml ;;
+        response_signed)
+            # The accepted vectors, and their clear forms written by the built target itself.
+            add "$out" "$vectors"/saml/accept_*.xml
+            if [[ -x "$binary_dir/response_signed" ]]; then
+                EIDAS_FUZZ_PLAINTEXT_DIR="$out" "$binary_dir/response_signed" "$vectors"/saml/accept_*.xml >/dev/null 2>&1 || true
+            fi
+            ;;
         metadata) add "$out" "$vectors"/saml/proxy-metadata*.xml "$vectors"/xmlsec/sig/accept_metadata_*.xml ;;
         acs_form) form_bodies "$out" ;;
         start_form)
@@ -102,6 +109,7 @@ target_dir="${EIDAS_FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/fuzz}
 target_dir="${target_dir:-$fuzz_dir/target}"
 # The one set of build options: a run never rebuilds what --build built.
 build_options=(--sanitizer none --release --debug-assertions --target-dir "$target_dir")
+binary_dir="$target_dir/$(rustc -vV | sed -n 's/^host: //p')/release"
 
 [[ $# -ge 1 ]] || usage
 case "$1" in
@@ -112,9 +120,10 @@ esac
 [[ $# -eq 2 ]] && known "$1" && [[ "$2" =~ ^[0-9]+$ ]] || usage
 target="$1" seconds="$2"
 
+cd "$repo"
+cargo fuzz build "${build_options[@]}" "$target"
 seed "$target"
 mkdir -p "$fuzz_dir/artifacts/$target"
-cd "$repo"
 # shellcheck disable=SC2086 # EIDAS_FUZZ_ARGS is a list of libFuzzer options.
 cargo fuzz run "${build_options[@]}" "$target" "$fuzz_dir/corpus/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

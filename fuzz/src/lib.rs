@@ -41,48 +41,67 @@ pub struct Fixture {
     policy: ResponsePolicy,
 }
 
-/// The fixture (`accept_success.xml`'s context in `tests/vectors/saml/manifest.json`).
-pub static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
-    let natural = "http://eidas.europa.eu/attributes/naturalperson/";
-    let requested = [
-        ("PersonIdentifier", true),
-        ("CurrentFamilyName", true),
-        ("CurrentGivenName", true),
-        ("DateOfBirth", true),
-        ("PlaceOfBirth", false),
-        ("CurrentAddress", false),
-        ("Gender", false),
-    ];
-    let keys = [
-        &include_bytes!("../../certs/test-pki/sp-enc-rsa3072.key.pem")[..],
-        &include_bytes!("../../certs/test-pki/sp-enc-ec-p256.key.pem")[..],
-    ];
-    Fixture {
-        pending: PendingRequest {
-            id: REQUEST_ID.into(),
-            country: "ES".into(),
-            proxy_entity_id: PROXY_ENTITY_ID.into(),
-            level_of_assurance: LevelOfAssurance::Substantial,
-            requested_attributes: requested
-                .iter()
-                .map(|(n, r)| RequestedAttribute { name: format!("{natural}{n}"), required: *r })
-                .collect(),
-            name_id_format: NameIdFormat::Unspecified,
-        },
-        peer: Peer {
-            entity_id: PROXY_ENTITY_ID.into(),
-            country: CountryCode::parse("ES").expect("ES"),
-            node_country: CountryCode::parse("ES"),
-            signing_certs: certs(include_bytes!("../../certs/test-pki/idp-rsa3072.crt.pem")),
-            levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
-            highest_protocol_version: Some("1.2".into()),
-            require_signed_assertion: false,
-            insecure_ignore_certificate_validity: false,
-            allow_sha1_oaep: true,
-        },
-        keys: keys.iter().map(|k| PrivateKey::from_pem(k, None).expect("test key")).collect(),
-        policy: ResponsePolicy::default(),
+impl Fixture {
+    /// The `accept_success` context, the proxy service signing with `signing_certs`.
+    fn new(signing_certs: Vec<TrustedCert>) -> Self {
+        let natural = "http://eidas.europa.eu/attributes/naturalperson/";
+        let requested = [
+            ("PersonIdentifier", true),
+            ("CurrentFamilyName", true),
+            ("CurrentGivenName", true),
+            ("DateOfBirth", true),
+            ("PlaceOfBirth", false),
+            ("CurrentAddress", false),
+            ("Gender", false),
+        ];
+        let keys = [
+            &include_bytes!("../../certs/test-pki/sp-enc-rsa3072.key.pem")[..],
+            &include_bytes!("../../certs/test-pki/sp-enc-ec-p256.key.pem")[..],
+        ];
+        Self {
+            pending: PendingRequest {
+                id: REQUEST_ID.into(),
+                country: "ES".into(),
+                proxy_entity_id: PROXY_ENTITY_ID.into(),
+                level_of_assurance: LevelOfAssurance::Substantial,
+                requested_attributes: requested
+                    .iter()
+                    .map(|(n, r)| RequestedAttribute { name: format!("{natural}{n}"), required: *r })
+                    .collect(),
+                name_id_format: NameIdFormat::Unspecified,
+            },
+            peer: Peer {
+                entity_id: PROXY_ENTITY_ID.into(),
+                country: CountryCode::parse("ES").expect("ES"),
+                node_country: CountryCode::parse("ES"),
+                signing_certs,
+                levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
+                highest_protocol_version: Some("1.2".into()),
+                require_signed_assertion: false,
+                insecure_ignore_certificate_validity: false,
+                allow_sha1_oaep: true,
+            },
+            keys: keys.iter().map(|k| PrivateKey::from_pem(k, None).expect("test key")).collect(),
+            policy: ResponsePolicy::default(),
+        }
     }
+
+    /// Our decryption keys (RSA, then EC).
+    pub fn decryption_keys(&self) -> &[PrivateKey] {
+        &self.keys
+    }
+}
+
+/// The fixture of the vectors (`accept_success.xml`'s context in
+/// `tests/vectors/saml/manifest.json`): the proxy signs with `idp-rsa3072`.
+pub static FIXTURE: LazyLock<Fixture> =
+    LazyLock::new(|| Fixture::new(certs(include_bytes!("../../certs/test-pki/idp-rsa3072.crt.pem"))));
+
+/// The same, the proxy also signing with `idp-ec-p256` (the `response_signed` target's key).
+pub static FIXTURE_EC: LazyLock<Fixture> = LazyLock::new(|| {
+    let mut signing = certs(include_bytes!("../../certs/test-pki/idp-ec-p256.crt.pem"));
+    signing.extend(certs(include_bytes!("../../certs/test-pki/idp-rsa3072.crt.pem")));
+    Fixture::new(signing)
 });
 
 /// The proxy metadata signer trusted for the Spanish test proxy service.
@@ -93,7 +112,11 @@ pub static METADATA_TRUST: LazyLock<Vec<TrustedCert>> =
 /// what must hold whatever the input: the trace lists checks in [`CHECKS`] order, every
 /// recorded check passed except, on a refusal, the last one, which carries the error's code.
 pub fn validate_and_check(message: &[u8]) -> Result<Outcome, ResponseError> {
-    let f = &*FIXTURE;
+    validate_and_check_with(&FIXTURE, message)
+}
+
+/// [`validate_and_check`] with another fixture.
+pub fn validate_and_check_with(f: &Fixture, message: &[u8]) -> Result<Outcome, ResponseError> {
     let ctx = ResponseContext {
         now: NOW,
         entity_id: ENTITY_ID,
