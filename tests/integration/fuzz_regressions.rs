@@ -179,7 +179,7 @@ fn response_refused_while_building_the_identity_is_traced_as_the_identity_check(
 }
 
 #[test]
-fn every_fuzz_vector_names_its_target_and_is_described() {
+fn every_fuzz_vector_names_its_target_and_is_described_and_every_target_runs() {
     let dir = repo_file("tests/vectors/fuzz");
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     let targets = std::fs::read_to_string(repo_file("fuzz/Cargo.toml")).unwrap();
@@ -194,5 +194,13 @@ fn every_fuzz_vector_names_its_target_and_is_described() {
         assert!(readme.contains(&format!("`{name}`")), "{name} is not described in tests/vectors/fuzz/README.md");
         count += 1;
     }
-    assert!(count >= 3, "the fuzz vectors are missing");
+    assert!(count >= 4, "the fuzz vectors are missing");
+    // And CI runs every target: fuzz/run.sh lists each `[[bin]]` of fuzz/Cargo.toml.
+    let script = std::fs::read_to_string(repo_file("fuzz/run.sh")).unwrap();
+    let listed = script.lines().find(|l| l.starts_with("targets=(")).unwrap();
+    let bins: Vec<&str> = targets.split("[[bin]]").skip(1).filter_map(|b| b.split('"').nth(1)).collect();
+    assert!(bins.len() >= 10, "{bins:?}");
+    for bin in bins {
+        assert!(listed.split(['(', ' ', ')']).any(|t| t == bin), "fuzz/run.sh does not list {bin}");
+    }
 }
