@@ -204,3 +204,33 @@ fn every_fuzz_vector_names_its_target_and_is_described_and_every_target_runs() {
         assert!(listed.split(['(', ' ', ')']).any(|t| t == bin), "fuzz/run.sh does not list {bin}");
     }
 }
+
+/// `(name, version)` of every package of a `Cargo.lock`.
+fn locked(path: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo_file(path)).unwrap();
+    text.split("[[package]]")
+        .skip(1)
+        .map(|p| {
+            let field =
+                |k: &str| p.lines().find_map(|l| l.strip_prefix(&format!("{k} = \""))).unwrap().trim_end_matches('"');
+            (field("name").to_owned(), field("version").to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_fuzz_lock_file_holds_the_main_lock_files_versions() {
+    // The fuzz crate is its own workspace; its lock file must not drift from ours, or the fuzzed
+    // code would not be the shipped code.
+    let main = locked("Cargo.lock");
+    let fuzz = locked("fuzz/Cargo.lock");
+    let mut only_fuzz = Vec::new();
+    for (name, version) in &fuzz {
+        match main.iter().filter(|(n, _)| n == name).map(|(_, v)| v).collect::<Vec<_>>() {
+            versions if versions.is_empty() => only_fuzz.push(name.as_str()),
+            versions => assert!(versions.contains(&version), "fuzz/Cargo.lock has {name} {version}, ours {versions:?}"),
+        }
+    }
+    only_fuzz.sort_unstable();
+    assert_eq!(only_fuzz, ["arbitrary", "eidas-connector-fuzz", "jobserver", "libfuzzer-sys"]);
+}
