@@ -305,7 +305,7 @@ const METADATA_CHECK: &str = "metadata.trust_anchor";
 fn explain(trace: &[CheckResult]) -> String {
     let mut out = String::new();
     for name in std::iter::once(METADATA_CHECK).chain(CHECKS) {
-        // The last result of a check wins (decryption reports twice on a non-assertion).
+        // Each check reports once; should one report twice, the last result wins.
         match trace.iter().rev().find(|c| c.check == name) {
             Some(CheckResult { passed: true, relaxed: Some(why), .. }) => {
                 out.push_str(&format!("  RELAXED  {name}: {why}\n"));

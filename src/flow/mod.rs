@@ -19,7 +19,9 @@ use time::{Duration, OffsetDateTime};
 
 pub use self::acs::{AcsForm, AcsOutcome};
 pub use self::record::{RequestRecord, RequestStatus};
-pub use self::start::{choose_locale, choose_page_locale, parse_locale, BrowserStart, CountryChoice};
+pub use self::start::{
+    check_start_request, choose_locale, choose_page_locale, parse_locale, BrowserStart, CountryChoice,
+};
 use crate::clock::Clock;
 use crate::config::live::LiveConfig;
 use crate::peers::Peers;

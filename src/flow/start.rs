@@ -15,6 +15,7 @@ use crate::saml::authn_request::{
 use crate::saml::{CountryCode, LevelOfAssurance, NameIdFormat, SpType};
 use crate::store::Kind;
 use crate::ui::countries::country_name;
+use crate::xmlsec::dom::is_xml_text;
 
 /// Longest `state`, `correlation_id`, `ui_locales` and `return_url` we keep.
 const MAX_STATE_CHARS: usize = 2048;
@@ -139,6 +140,17 @@ fn bounded(field: &str, value: Option<String>, max: usize) -> Result<Option<Stri
     }
 }
 
+/// [`bounded`], for text the AuthnRequest carries: XML 1.0 characters only (U+FFFE and U+FFFF
+/// are no control characters, yet no XML parser, ours or the proxy service's, reads them).
+fn bounded_xml(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, FlowError> {
+    match bounded(field, value, max)? {
+        Some(v) if !is_xml_text(&v) => {
+            Err(FlowError::InvalidRequest(format!("{field} has characters XML cannot carry")))
+        }
+        v => Ok(v),
+    }
+}
+
 /// The attributes asked, as Name URIs, all of one person kind.
 fn resolve_attributes(body: &StartRequest) -> Result<Vec<RequestedAttribute>, FlowError> {
     let mut kinds: Option<PersonKind> = None;
@@ -180,6 +192,64 @@ fn map_request_error(e: AuthnRequestError) -> FlowError {
     }
 }
 
+/// The record of a request the hub starts (`POST /api/v1/authn-requests`): every field of
+/// `body` checked, in the order the API reports them, against the `return_urls` allow-list;
+/// nothing stored and no peer consulted ([`Flow::start`] then checks the country's proxy
+/// service). Public for the fuzz target `api_start`.
+#[doc(hidden)]
+pub fn check_start_request(
+    body: StartRequest,
+    return_urls: &[String],
+    default_sp_type: SpType,
+    now: time::OffsetDateTime,
+    ttl: time::Duration,
+) -> Result<RequestRecord, FlowError> {
+    let level_of_assurance = parse_loa(&body.level_of_assurance)?;
+    let requested_attributes = resolve_attributes(&body)?;
+    if body.return_url.chars().count() > MAX_URL_CHARS {
+        return Err(FlowError::ReturnUrlNotAllowed);
+    }
+    let return_url = allowed_return_url(&body.return_url, return_urls).ok_or(FlowError::ReturnUrlNotAllowed)?;
+    let sp_type = match body.sp_type.as_deref() {
+        None => default_sp_type,
+        Some("public") => SpType::Public,
+        Some("private") => SpType::Private,
+        Some(other) => return Err(FlowError::InvalidRequest(format!("sp_type {other:?}: public or private"))),
+    };
+    let name_id_format = match body.name_id_format.as_deref() {
+        None | Some("persistent") => NameIdFormat::Persistent,
+        Some("transient") => NameIdFormat::Transient,
+        Some("unspecified") => NameIdFormat::Unspecified,
+        Some(other) => return Err(FlowError::InvalidRequest(format!("name_id_format {other:?}"))),
+    };
+    let citizen_country = match body.citizen_country.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(CountryCode::parse(c).ok_or_else(|| FlowError::CountryUnknown(c.to_owned()))?),
+    };
+    Ok(RequestRecord {
+        request_id: new_handle()?,
+        created_at: now,
+        expires_at: now + ttl,
+        status: RequestStatus::Pending,
+        start_handle: new_handle()?,
+        citizen_country,
+        level_of_assurance,
+        requested_attributes,
+        sp_type,
+        requester_id: bounded_xml("requester_id", body.requester_id, 1024)?,
+        provider_name: bounded_xml("provider_name", body.provider_name, 128)?,
+        name_id_format,
+        return_url,
+        state: bounded("state", body.state, MAX_STATE_CHARS)?,
+        correlation_id: bounded("correlation_id", body.correlation_id, MAX_CORRELATION_CHARS)?,
+        ui_locales: bounded("ui_locales", body.ui_locales, 64)?,
+        saml_request_id: None,
+        proxy_entity_id: None,
+        binding_hash: None,
+        outcome: None,
+    })
+}
+
 impl Flow {
     /// The verified, valid metadata of `code`, or why not.
     pub(super) fn available_peer(&self, code: CountryCode) -> Result<Arc<PeerSnapshot>, FlowError> {
@@ -206,52 +276,10 @@ impl Flow {
 
     /// `POST /api/v1/authn-requests`.
     pub async fn start(&self, body: StartRequest) -> Result<Started, FlowError> {
-        let level_of_assurance = parse_loa(&body.level_of_assurance)?;
-        let requested_attributes = resolve_attributes(&body)?;
-        if body.return_url.chars().count() > MAX_URL_CHARS {
-            return Err(FlowError::ReturnUrlNotAllowed);
-        }
-        let return_url = allowed_return_url(&body.return_url, &self.config.current().settings.api.return_urls)
-            .ok_or(FlowError::ReturnUrlNotAllowed)?;
-        let sp_type = match body.sp_type.as_deref() {
-            None => self.config.current().settings.connector.sp_type,
-            Some("public") => SpType::Public,
-            Some("private") => SpType::Private,
-            Some(other) => return Err(FlowError::InvalidRequest(format!("sp_type {other:?}: public or private"))),
-        };
-        let name_id_format = match body.name_id_format.as_deref() {
-            None | Some("persistent") => NameIdFormat::Persistent,
-            Some("transient") => NameIdFormat::Transient,
-            Some("unspecified") => NameIdFormat::Unspecified,
-            Some(other) => return Err(FlowError::InvalidRequest(format!("name_id_format {other:?}"))),
-        };
-        let citizen_country = match body.citizen_country.as_deref() {
-            None | Some("") => None,
-            Some(c) => Some(CountryCode::parse(c).ok_or_else(|| FlowError::CountryUnknown(c.to_owned()))?),
-        };
-        let now = self.now();
-        let record = RequestRecord {
-            request_id: new_handle()?,
-            created_at: now,
-            expires_at: now + self.ttls.request,
-            status: RequestStatus::Pending,
-            start_handle: new_handle()?,
-            citizen_country,
-            level_of_assurance,
-            requested_attributes,
-            sp_type,
-            requester_id: bounded("requester_id", body.requester_id, 1024)?,
-            provider_name: bounded("provider_name", body.provider_name, 128)?,
-            name_id_format,
-            return_url,
-            state: bounded("state", body.state, MAX_STATE_CHARS)?,
-            correlation_id: bounded("correlation_id", body.correlation_id, MAX_CORRELATION_CHARS)?,
-            ui_locales: bounded("ui_locales", body.ui_locales, 64)?,
-            saml_request_id: None,
-            proxy_entity_id: None,
-            binding_hash: None,
-            outcome: None,
-        };
+        let config = self.config.current();
+        let (return_urls, sp_type) = (&config.settings.api.return_urls, config.settings.connector.sp_type);
+        let record = check_start_request(body, return_urls, sp_type, self.now(), self.ttls.request)?;
+        let (citizen_country, level_of_assurance) = (record.citizen_country, record.level_of_assurance);
         if let Some(code) = citizen_country {
             let snapshot = self.available_peer(code)?;
             Self::check_against_peer(&record, &snapshot)?;

@@ -180,11 +180,14 @@ async fn start_page(state: web::Data<AppState>, req: HttpRequest, path: web::Pat
     }
 }
 
-/// The country page's form.
+/// The country page's form. Public for the fuzz target `start_form`.
+#[doc(hidden)]
 #[derive(Debug, Deserialize)]
-struct CountryForm {
-    country: Option<String>,
-    action: Option<String>,
+pub struct CountryForm {
+    /// The country chosen.
+    pub country: Option<String>,
+    /// `back`: the citizen returns to the hub.
+    pub action: Option<String>,
 }
 
 #[post("/eidas/start/{handle}")]
@@ -218,13 +221,17 @@ async fn choose_country(
     }
 }
 
-/// What the proxy service's page posts (SAML Bindings 3.5.4).
+/// What the proxy service's page posts (SAML Bindings 3.5.4). Public for the fuzz target
+/// `acs_form`.
+#[doc(hidden)]
 #[derive(Debug, Deserialize)]
-struct AcsBody {
+pub struct AcsBody {
+    /// `SAMLResponse`: the Response, base64.
     #[serde(rename = "SAMLResponse")]
-    saml_response: String,
+    pub saml_response: String,
+    /// `RelayState`: the request id we sent.
     #[serde(rename = "RelayState")]
-    relay_state: Option<String>,
+    pub relay_state: Option<String>,
 }
 
 #[post("/eidas/acs")]

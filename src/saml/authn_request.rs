@@ -13,6 +13,7 @@ use super::attributes::{self, PersonKind};
 use super::{
     format_instant, LevelOfAssurance, NameIdFormat, NAMEID_FORMAT_ENTITY, NAME_FORMAT_URI, NS_EIDAS, NS_SAML, NS_SAMLP,
 };
+use crate::xmlsec::dom::is_xml_text;
 use crate::xmlsec::dsig::{sign_element, DsigError};
 use crate::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::xmlsec::serialize::{escape_attr, to_xml};
@@ -183,6 +184,7 @@ pub fn build_authn_request(
     for (i, uri) in params.non_notified_levels.iter().enumerate() {
         if uri.starts_with("http://eidas.europa.eu/LoA/")
             || uri.trim().is_empty()
+            || !is_xml_text(uri)
             || params.non_notified_levels.iter().take(i).any(|u| u == uri)
         {
             return Err(AuthnRequestError::InvalidValue("non-notified level of assurance"));
@@ -205,7 +207,7 @@ pub fn build_authn_request(
     );
     let root = doc.root();
     if let Some(name) = &params.provider_name {
-        if name.trim().is_empty() || name.chars().count() > MAX_PROVIDER_NAME_CHARS {
+        if name.trim().is_empty() || name.chars().count() > MAX_PROVIDER_NAME_CHARS || !is_xml_text(name) {
             return Err(AuthnRequestError::InvalidValue("ProviderName"));
         }
         if let Some(e) = doc.element_mut(root) {
@@ -255,7 +257,7 @@ pub fn build_authn_request(
     }
     // Fact 10: Scoping/RequesterID only when the proxy asks for it; it comes last (schema order).
     if let (true, Some(rid)) = (proxy.requester_id_flag, &params.requester_id) {
-        if rid.trim().is_empty() || rid.chars().count() > MAX_REQUESTER_ID_CHARS {
+        if rid.trim().is_empty() || rid.chars().count() > MAX_REQUESTER_ID_CHARS || !is_xml_text(rid) {
             return Err(AuthnRequestError::InvalidValue("RequesterID"));
         }
         let scoping = append(&mut doc, root, NS_SAMLP, "saml2p", "Scoping", &[]);

@@ -27,7 +27,7 @@ use crate::xmlsec::xmlenc::{DecryptionPolicy, EncError};
 use crate::xmlsec::XmlError;
 
 /// The order in which the checks run, as printed by `response check --explain`.
-pub const CHECKS: [&str; 27] = [
+pub const CHECKS: [&str; 28] = [
     "parse",
     "response.element",
     "response.signature",
@@ -55,6 +55,7 @@ pub const CHECKS: [&str; 27] = [
     "attributes",
     "person_identifier",
     "name_id_format",
+    "identity",
 ];
 
 /// The request this Response must answer, as stored when it was sent.

@@ -456,6 +456,13 @@ pub(super) fn register_id(ids: &mut HashMap<String, NodeId>, value: &str, node: 
     Ok(())
 }
 
+/// True when every character of `s` is an XML 1.0 `Char`: text a document can carry (the
+/// serializer escapes markup and white space, but no escape exists for U+0000–U+001F other
+/// than tab and line ends, nor for U+FFFE and U+FFFF).
+pub fn is_xml_text(s: &str) -> bool {
+    s.chars().all(parse::is_xml_char)
+}
+
 /// True when `s` is an XML NCName.
 pub fn is_ncname(s: &str) -> bool {
     let mut chars = s.chars();

@@ -13,6 +13,7 @@ mod container;
 mod demo_hub;
 mod docs;
 mod faults;
+mod fuzz_regressions;
 mod keys_generate;
 mod metadata_server;
 mod mock_proxy;

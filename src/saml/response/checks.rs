@@ -200,16 +200,21 @@ pub fn validate_response(
         allow_sha1_oaep: policy.decryption.allow_sha1_oaep && ctx.peer.allow_sha1_oaep,
         ..policy.decryption
     };
-    // xmlsec-profile 22–28: the plaintext is parsed by the same hardened parser, in context.
+    // xmlsec-profile 22–28: the plaintext is parsed by the same hardened parser, in context,
+    // and is one `saml2:Assertion` (one entry in the trace, passed or not).
     let (assertion_doc, decrypted) = t.check(
         "assertion.decrypt",
         decrypt_element_with_info(&doc, encrypted_assertion, ctx.decryption_keys, &decryption, &policy.limits)
-            .map_err(ResponseError::Decryption),
+            .map_err(ResponseError::Decryption)
+            .and_then(|(d, info)| {
+                if d.is(d.root(), NS_SAML, "Assertion") {
+                    Ok((d, info))
+                } else {
+                    Err(ResponseError::NotAnAssertion)
+                }
+            }),
     )?;
     let a = assertion_doc.root();
-    if !assertion_doc.is(a, NS_SAML, "Assertion") {
-        return t.check("assertion.decrypt", Err(ResponseError::NotAnAssertion));
-    }
 
     // xmlsec-profile 18: a present signature must verify; required per country.
     let has_sig = assertion_doc.first_child_named(a, NS_DS, "Signature").is_some();
@@ -366,6 +371,8 @@ pub fn validate_response(
     };
     t.check("name_id_format", ensure(format_ok, ResponseError::NameIdFormat))?;
 
+    // eIDAS AP 1.4 §2.2: the typed values (dates, gender, address) and the claims the hub gets;
+    // a refusal here is traced like any other.
     let identity = VerifiedIdentity::new(
         ctx.peer.entity_id.clone(),
         countries,
@@ -377,8 +384,8 @@ pub fn validate_response(
         response_id,
         assertion_id,
     )
-    .map_err(ResponseError::Attributes)?
-    .with_decryption(decrypted);
+    .map_err(ResponseError::Attributes);
+    let identity = t.check("identity", identity)?.with_decryption(decrypted);
     Ok(Outcome::Authenticated(Box::new(identity)))
 }
 
