@@ -267,14 +267,15 @@ pub fn validate_response(
     let bearer_ok = subject.is_some_and(|s| {
         let mut confirmations = ad.children_named(s, NS_SAML, "SubjectConfirmation");
         let (first, second) = (confirmations.next(), confirmations.next());
-        second.is_none() && first.is_some_and(|sc| {
-            let Some(data) = ad.first_child_named(sc, NS_SAML, "SubjectConfirmationData") else { return false };
-            ad.attr(sc, "Method") == Some(BEARER)
-                && same_url(ad.attr(data, "Recipient"), ctx.acs_url)
-                && ad.attr(data, "InResponseTo") == Some(ctx.pending.id.as_str())
-                && instant(ad.attr(data, "NotOnOrAfter")).is_some_and(|n| now < n + skew)
-                && ad.attr(data, "NotBefore").is_none()
-        })
+        second.is_none()
+            && first.is_some_and(|sc| {
+                let Some(data) = ad.first_child_named(sc, NS_SAML, "SubjectConfirmationData") else { return false };
+                ad.attr(sc, "Method") == Some(BEARER)
+                    && same_url(ad.attr(data, "Recipient"), ctx.acs_url)
+                    && ad.attr(data, "InResponseTo") == Some(ctx.pending.id.as_str())
+                    && instant(ad.attr(data, "NotOnOrAfter")).is_some_and(|n| now < n + skew)
+                    && ad.attr(data, "NotBefore").is_none()
+            })
     });
     t.check("assertion.subject_confirmation", ensure(bearer_ok, ResponseError::SubjectConfirmation))?;
 
