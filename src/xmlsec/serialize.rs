@@ -86,37 +86,76 @@ fn write_ns(d: &NsDecl, out: &mut String) {
 
 /// Escapes character data for element content.
 pub fn escape_text(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            _ => out.push(c),
-        }
-    }
+    escape_with(
+        s,
+        out,
+        |b| (b == b'&') | (b == b'<') | (b == b'>') | (b == b'\r'),
+        |b| match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&#13;",
+        },
+    );
 }
 
 /// Escapes character data for a double-quoted attribute value.
 pub fn escape_attr(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            _ => out.push(c),
+    escape_with(
+        s,
+        out,
+        |b| (b == b'&') | (b == b'<') | (b == b'>') | (b == b'"') | (b == b'\t') | (b == b'\n') | (b == b'\r'),
+        |b| match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\t' => "&#9;",
+            b'\n' => "&#10;",
+            _ => "&#13;",
+        },
+    );
+}
+
+/// Copies `s` to `out`, replacing each ASCII byte that `special` selects by `replace(byte)`.
+/// Runs between them are copied whole (the profile showed a char-by-char `push` as a third of
+/// serialization); the special bytes are ASCII, so every cut falls on a char boundary.
+fn escape_with(s: &str, out: &mut String, special: impl Fn(u8) -> bool, replace: impl Fn(u8) -> &'static str) {
+    let bytes = s.as_bytes();
+    // Branch-free scan first, so that it vectorizes (as in `c14n`).
+    if !bytes.iter().fold(false, |any, b| any | special(*b)) {
+        out.push_str(s);
+        return;
+    }
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if special(*b) {
+            out.push_str(s.get(start..i).unwrap_or_default());
+            out.push_str(replace(*b));
+            start = i + 1;
         }
     }
+    out.push_str(s.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::xmlsec::{c14n::canonicalize, Limits};
+
+    #[test]
+    fn escaping_replaces_each_special_character_and_keeps_the_rest() {
+        let mut out = String::new();
+        escape_text("a&b<c>d\re\"f\tg\nh é€ & ", &mut out);
+        assert_eq!(out, "a&amp;b&lt;c&gt;d&#13;e\"f\tg\nh é€ &amp; ");
+        out.clear();
+        escape_attr("a&b<c>d\re\"f\tg\nh é€ & ", &mut out);
+        assert_eq!(out, "a&amp;b&lt;c&gt;d&#13;e&quot;f&#9;g&#10;h é€ &amp; ");
+        out.clear();
+        escape_attr("plain ascii and Ελληνικά", &mut out);
+        escape_text("", &mut out);
+        assert_eq!(out, "plain ascii and Ελληνικά");
+    }
 
     #[test]
     fn serialized_tree_reparses_to_the_same_canonical_form() {

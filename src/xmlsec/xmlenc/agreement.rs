@@ -145,13 +145,26 @@ pub(super) fn unwrap_cek(params: &EcdhEs, key: &PKey<Private>, wrapped: &[u8]) -
     let mut ctx = BigNumContext::new().ok()?;
     let point = EcPoint::from_bytes(group, &params.public_point, &mut ctx).ok()?;
     let peer = EcKey::from_public_key(group, &point).ok()?;
-    peer.check_key().ok()?;
+    // `from_bytes` has checked that the point is on the curve. The full public-key check
+    // (SP 800-56A 5.6.2.3.3, with the costly `order · Q = O`) runs once: OpenSSL 3's
+    // `EVP_PKEY_derive_set_peer` runs `EVP_PKEY_public_check` on the peer itself, so an
+    // explicit `check_key` as well doubled the one expensive step (a quarter of the whole
+    // decryption in the profile, docs/perf-profiles.md). OpenSSL 1.1 does not check there.
+    if !set_peer_validates() {
+        peer.check_key().ok()?;
+    }
     let peer = PKey::from_ec_key(peer).ok()?;
     let mut deriver = Deriver::new(key).ok()?;
     deriver.set_peer(&peer).ok()?;
     let z = deriver.derive_to_vec().ok()?;
     let kek = concat_kdf(params.kdf_digest, &z, &params.other_info, params.kek_len).ok()?;
     aes_unwrap(&kek, wrapped)
+}
+
+/// True when the linked OpenSSL (3.0 or later) validates the peer's public key in
+/// `EVP_PKEY_derive_set_peer` (`EVP_PKEY_derive_set_peer_ex(…, validate_peer = 1)`).
+fn set_peer_validates() -> bool {
+    openssl::version::number() >= 0x3000_0000
 }
 
 /// NIST SP 800-56A single-step KDF: Hash(counter_be32 ‖ Z ‖ OtherInfo) for counter = 1, 2, …,
@@ -361,6 +374,22 @@ mod tests {
             });
             assert_eq!(decrypt(&xml, &[p256().private()]).unwrap_err(), EncError::DecryptionFailed, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn derive_set_peer_refuses_an_invalid_peer_so_no_second_check_is_needed() {
+        // `unwrap_cek` relies on OpenSSL 3 validating the peer in `set_peer` (see there): the
+        // point at infinity, which `EcKey::from_public_key` accepts, must be refused by it.
+        let ours = p256().private();
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        let infinity = EcPoint::new(&group).unwrap();
+        let Ok(peer) = EcKey::from_public_key(&group, &infinity) else {
+            return assert!(!set_peer_validates(), "OpenSSL 3 accepts the point at infinity in an EC_KEY");
+        };
+        assert!(peer.check_key().is_err());
+        let peer = PKey::from_ec_key(peer).unwrap();
+        let mut deriver = Deriver::new(&ours.key).unwrap();
+        assert_eq!(deriver.set_peer(&peer).is_ok(), !set_peer_validates());
     }
 
     #[test]
