@@ -16,9 +16,13 @@
 #                      free loopback port (no persistence) and stopped at the end
 #   SOAK_LOG_DIR       keep the connector logs and the reports there (default: a temporary folder)
 #   CARGO_TARGET_DIR   as for cargo
+#   MIMALLOC_ARENA_EAGER_COMMIT  default 0, as in the image (1: mimalloc's eager default)
 # The driver is `examples/load` (cargo run --release --example load -- --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As the container image runs it (docker/Dockerfile; docs/perf-profiles.md): mimalloc's arena
+# committed lazily. The connector process the driver starts inherits it.
+export MIMALLOC_ARENA_EAGER_COMMIT="${MIMALLOC_ARENA_EAGER_COMMIT:-0}"
 
 arg="${1:-10}"
 if [[ "$arg" =~ ^[0-9]+$ ]]; then duration="${arg}m"; else duration="$arg"; fi
