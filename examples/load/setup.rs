@@ -341,7 +341,11 @@ impl MemorySampler {
 /// CPU time (user + system) of `pid` (`self` for this process) so far, in clock ticks: fields
 /// 14 and 15 of `/proc/PID/stat`, counted after the `)` that ends the command name.
 pub fn cpu_ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// utime + stime of a `/proc/PID/stat` line (the name may hold spaces and parentheses).
+fn stat_ticks(stat: &str) -> Option<u64> {
     let after = stat.get(stat.rfind(')')? + 1..)?;
     // After the name: state (3), ppid (4), … utime (14), stime (15).
     let mut fields = after.split_whitespace().skip(11);
@@ -403,5 +407,26 @@ impl CpuMeter {
             driver_pct: pct(self.driver, cpu_ticks("self")),
             cores: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cpu_ticks, stat_ticks};
+
+    #[test]
+    fn stat_ticks_adds_utime_and_stime_after_a_name_with_spaces_and_parentheses() {
+        let line = "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 500 0 0 0 1234 56 0 0 20 0 4 0 99 0 0";
+        assert_eq!(stat_ticks(line), Some(1290));
+    }
+
+    #[test]
+    fn stat_ticks_refuses_a_truncated_line() {
+        assert_eq!(stat_ticks("4242 (x) S 1 2 3"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_reads_this_process() {
+        assert!(cpu_ticks("self").is_some());
     }
 }
