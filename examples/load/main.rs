@@ -6,7 +6,8 @@
 //! answer a signed Response with an encrypted Assertion bound to that AuthnRequest), the ACS
 //! (`POST /eidas/acs` → 303 with a `response_handle`) and the hub's consume call. Each step is
 //! timed; the report gives flows done, errors by code, throughput, latency percentiles per
-//! step and per flow, and the connector's memory (VmRSS / VmHWM of its process).
+//! step and per flow, the connector's memory (VmRSS / VmHWM of its process) and the CPU used
+//! by the connector and by the driver over the run (utime + stime of `/proc/PID/stat`).
 //!
 //! The connector is the real binary (`eidas-connector serve`), started as a separate process
 //! with a generated configuration (so the driver's own memory is not counted), or one already
@@ -24,7 +25,9 @@
 //! `target/release/examples/load --duration 30s` (maximum rate), or `--rate 20 --duration 10m
 //! --store redis --redis-url redis://127.0.0.1:6379/0`. `--fail-on-error` exits 1 when any flow
 //! failed or the connector's log shows a panic. The last line is machine-readable:
-//! `RESULT flows=… errors=… panics=… throughput=… rss_growth_pct=…`.
+//! `RESULT flows=… errors=… panics=… throughput=… flow_p50_ms=… flow_p99_ms=…
+//! start_p99_ms=… page_p99_ms=… proxy_p99_ms=… acs_p99_ms=… consume_p99_ms=… connector_p99_ms=… cpu_pct=…
+//! driver_cpu_pct=… cores=… peak_rss_mb=… rss_growth_pct=…` (`n/a` where unknown).
 
 // The driver's own plumbing: a failed write to stdout or a bad report is not a runtime path.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -41,7 +44,7 @@ use clap::Parser;
 
 use crate::flow::{Driver, FlowResult};
 use crate::report::Report;
-use crate::setup::{Connector, MemorySampler};
+use crate::setup::{Connector, CpuMeter, MemorySampler};
 
 /// The allocator the service binary uses (the in-process mock signs with it).
 #[global_allocator]
@@ -154,6 +157,7 @@ async fn run(args: Args) -> Result<bool, String> {
         return Err(format!("the first flow failed ({e}); the connector's log ends with:\n{log}"));
     }
     let sampler = connector.pid().map(MemorySampler::start);
+    let cpu = CpuMeter::start(connector.pid());
     println!(
         "load: {} for {:?}, concurrency {}, store {}",
         args.rate.map_or("closed loop".to_owned(), |r| format!("{r} flows/s open loop")),
@@ -176,12 +180,13 @@ async fn run(args: Args) -> Result<bool, String> {
         }
     };
     let elapsed = started.elapsed();
+    let cpu = cpu.finish();
     let memory = match sampler {
         Some(s) => Some(s.finish().await),
         None => None,
     };
     let panics = connector.panics();
-    let report = Report::new(&results, dropped, elapsed, memory, panics);
+    let report = Report::new(&results, dropped, elapsed, memory, cpu, panics);
     report.print();
     connector.stop().await;
     drop(mock);

@@ -1,11 +1,12 @@
 //! The figures of a run: flows, errors by code, throughput, latency percentiles per step and
-//! per flow, the connector's memory (start, peak, end, per minute) and whether it stayed flat.
+//! per flow, the connector's memory (start, peak, end, per minute) and whether it stayed flat,
+//! the CPU used by the connector and by the driver.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::flow::{FlowResult, STEPS};
-use crate::setup::MemoryFigures;
+use crate::setup::{CpuFigures, MemoryFigures};
 
 /// Growth of the last minute's mean RSS over the first minute's within which memory is "flat".
 const FLAT_PERCENT: f64 = 10.0;
@@ -19,6 +20,7 @@ pub struct Report {
     errors: BTreeMap<String, usize>,
     steps: Vec<(&'static str, Vec<Duration>)>,
     memory: Option<MemoryFigures>,
+    cpu: CpuFigures,
     panics: usize,
 }
 
@@ -47,11 +49,14 @@ impl Report {
         dropped: usize,
         elapsed: Duration,
         memory: Option<MemoryFigures>,
+        cpu: CpuFigures,
         panics: usize,
     ) -> Self {
         let mut errors = BTreeMap::new();
         let mut steps: Vec<(&'static str, Vec<Duration>)> = STEPS.iter().map(|s| (*s, Vec::new())).collect();
         let mut whole = Vec::new();
+        // The connector's own share of a flow: every step but the mock proxy service's.
+        let mut own = Vec::new();
         for r in results {
             if let Err(code) = &r.outcome {
                 *errors.entry(code.clone()).or_insert(0) += 1;
@@ -63,14 +68,17 @@ impl Report {
             }
             if let Some(t) = r.total {
                 whole.push(t);
+                let proxy = STEPS.iter().position(|s| *s == "proxy");
+                own.push(r.steps.iter().enumerate().filter(|(i, _)| Some(*i) != proxy).filter_map(|(_, d)| *d).sum());
             }
         }
+        steps.push(("connector", own));
         steps.push(("whole flow", whole));
         for (_, v) in &mut steps {
             v.sort_unstable();
         }
         let ok = results.iter().filter(|r| r.outcome.is_ok()).count();
-        Self { flows: results.len(), ok, dropped, elapsed, errors, steps, memory, panics }
+        Self { flows: results.len(), ok, dropped, elapsed, errors, steps, memory, cpu, panics }
     }
 
     /// Failed flows (dropped ones included).
@@ -125,9 +133,7 @@ impl Report {
                 ms(v.last().copied().unwrap_or_default())
             );
         }
-        println!(
-            "(proxy = the in-process mock's two requests; the connector's own steps are start, page, acs, consume)"
-        );
+        println!("(proxy = the in-process mock's two requests; connector = start + page + acs + consume of a flow)");
         let mut growth = String::from("n/a");
         if let Some(m) = &self.memory {
             let mb = |kb: f64| kb / 1024.0;
@@ -156,10 +162,26 @@ impl Report {
                 growth = format!("{pct:.1}");
             }
         }
+        let pct = |p: Option<f64>| p.map_or("n/a".to_owned(), |p| format!("{p:.0}"));
+        println!(
+            "\nCPU over the run (% of one core; {} cores = {} %): connector {} %, driver (mock proxy + clients) {} %",
+            self.cpu.cores,
+            self.cpu.cores * 100,
+            pct(self.cpu.connector_pct),
+            pct(self.cpu.driver_pct)
+        );
+        let peak = self.memory.as_ref().map_or("n/a".to_owned(), |m| format!("{:.1}", m.peak_kb as f64 / 1024.0));
         println!("connector log lines with \"panicked\": {}", self.panics);
         let flow = self.steps.last().map(|(_, v)| v.as_slice()).unwrap_or_default();
+        let step_p99: Vec<String> = self
+            .steps
+            .iter()
+            .filter(|(name, _)| *name != "whole flow")
+            .map(|(name, v)| format!("{name}_p99_ms={:.1}", ms(percentile(v, 99.0))))
+            .collect();
         println!(
-            "RESULT flows={} ok={} errors={} dropped={} panics={} throughput={:.2} flow_p50_ms={:.1} flow_p99_ms={:.1} rss_growth_pct={growth}",
+            "RESULT flows={} ok={} errors={} dropped={} panics={} throughput={:.2} flow_p50_ms={:.1} flow_p99_ms={:.1} {} \
+             cpu_pct={} driver_cpu_pct={} cores={} peak_rss_mb={peak} rss_growth_pct={growth}",
             self.flows,
             self.ok,
             self.errors(),
@@ -168,6 +190,10 @@ impl Report {
             self.throughput(),
             ms(percentile(flow, 50.0)),
             ms(percentile(flow, 99.0)),
+            step_p99.join(" "),
+            pct(self.cpu.connector_pct),
+            pct(self.cpu.driver_pct),
+            self.cpu.cores,
         );
     }
 }

@@ -337,3 +337,96 @@ impl MemorySampler {
         self.task.await.unwrap_or(MemoryFigures { samples: Vec::new(), peak_kb: 0 })
     }
 }
+
+/// CPU time (user + system) of `pid` (`self` for this process) so far, in clock ticks: fields
+/// 14 and 15 of `/proc/PID/stat`, counted after the `)` that ends the command name.
+pub fn cpu_ticks(pid: &str) -> Option<u64> {
+    stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// utime + stime of a `/proc/PID/stat` line (the name may hold spaces and parentheses).
+fn stat_ticks(stat: &str) -> Option<u64> {
+    let after = stat.get(stat.rfind(')')? + 1..)?;
+    // After the name: state (3), ppid (4), … utime (14), stime (15).
+    let mut fields = after.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Clock ticks per second of `/proc/PID/stat` (`getconf CLK_TCK`; 100, Linux's USER_HZ, if
+/// `getconf` is missing).
+pub fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|hz| *hz > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// CPU used over a run, in % of one core (200 % = both cores of a 2-core machine busy).
+#[derive(Debug, Clone, Copy)]
+pub struct CpuFigures {
+    /// The connector process (absent when its PID is unknown).
+    pub connector_pct: Option<f64>,
+    /// This driver (the in-process mock proxy service and the HTTP clients).
+    pub driver_pct: Option<f64>,
+    /// The machine's cores.
+    pub cores: usize,
+}
+
+/// Ticks of the connector and of this process at the start of a run.
+pub struct CpuMeter {
+    pid: Option<u32>,
+    connector: Option<u64>,
+    driver: Option<u64>,
+    started: Instant,
+}
+
+impl CpuMeter {
+    /// Starts counting (`pid`: the connector's, when known).
+    pub fn start(pid: Option<u32>) -> Self {
+        Self {
+            pid,
+            connector: pid.and_then(|p| cpu_ticks(&p.to_string())),
+            driver: cpu_ticks("self"),
+            started: Instant::now(),
+        }
+    }
+
+    /// The figures since [`CpuMeter::start`].
+    pub fn finish(self) -> CpuFigures {
+        let secs = self.started.elapsed().as_secs_f64().max(f64::EPSILON);
+        let hz = ticks_per_second();
+        let pct = |from: Option<u64>, to: Option<u64>| Some(to?.saturating_sub(from?) as f64 / hz / secs * 100.0);
+        CpuFigures {
+            connector_pct: pct(self.connector, self.pid.and_then(|p| cpu_ticks(&p.to_string()))),
+            driver_pct: pct(self.driver, cpu_ticks("self")),
+            cores: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cpu_ticks, stat_ticks};
+
+    #[test]
+    fn stat_ticks_adds_utime_and_stime_after_a_name_with_spaces_and_parentheses() {
+        let line = "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 500 0 0 0 1234 56 0 0 20 0 4 0 99 0 0";
+        assert_eq!(stat_ticks(line), Some(1290));
+    }
+
+    #[test]
+    fn stat_ticks_refuses_a_truncated_line() {
+        assert_eq!(stat_ticks("4242 (x) S 1 2 3"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_reads_this_process() {
+        assert!(cpu_ticks("self").is_some());
+    }
+}
