@@ -23,6 +23,8 @@
 # table gives the driver's CPU too. Figures are ratios of one run; see BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As the container image runs it (docker/Dockerfile; docs/perf-profiles.md).
+export MIMALLOC_ARENA_EAGER_COMMIT="${MIMALLOC_ARENA_EAGER_COMMIT:-0}"
 
 stores="${LOAD_STORES:-memory redis}"
 probe="${LOAD_PROBE:-30s}"
