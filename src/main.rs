@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// mimalloc: the tree and the canonicalizer make many small allocations; it takes about a
 /// third off the XML work of a Response (see `cargo bench`).
@@ -42,6 +42,8 @@ enum Command {
     MockProxy(commands::mock_proxy::MockProxyArgs),
     /// Probe the service's `/healthz` (exit 0 when healthy): the container image's HEALTHCHECK.
     Healthcheck(commands::healthcheck::HealthcheckArgs),
+    /// Time the full Response validation on a workload of captured Responses (`--batch DIR`).
+    Bench(commands::bench::BenchArgs),
     /// Print the OpenAPI document of the internal API (what `/api/v1/openapi.json` serves).
     Openapi,
     /// Our keys: make demo and test key material.
@@ -88,8 +90,17 @@ enum XmlsecCommand {
     Sign(commands::xmlsec::SignArgs),
 }
 
+/// `--version`: the crate version and the OpenSSL linked (system or vendored), which decides
+/// the speed of the private-key operations (BENCHMARKS.md).
+static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let version = VERSION.get_or_init(|| format!("{} ({})", env!("CARGO_PKG_VERSION"), commands::openssl_linked()));
+    let matches = Cli::command().version(version.as_str()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result: Result<Vec<u8>, CommandError> = match &cli.command {
         Command::Xmlsec(XmlsecCommand::Verify(a)) => commands::xmlsec::verify(a),
         Command::Xmlsec(XmlsecCommand::Decrypt(a)) => commands::xmlsec::decrypt(a).map(String::into_bytes),
@@ -107,6 +118,7 @@ fn main() -> ExitCode {
             print!("{}", check.report);
             check.result.map(|()| Vec::new())
         }
+        Command::Bench(a) => commands::bench::bench(a).map(String::into_bytes),
         Command::Openapi => commands::openapi::openapi().map(String::into_bytes),
         Command::Healthcheck(a) => commands::healthcheck::healthcheck(a).map(String::into_bytes),
         Command::Response(ResponseCommand::Check(a)) => {

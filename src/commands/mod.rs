@@ -5,6 +5,7 @@
 //! Failures come back as a [`CommandError`] whose stable code the binary prints as
 //! `error: <code>` with exit status 1.
 
+pub mod bench;
 pub mod config_check;
 pub mod demo;
 pub mod demo_hub;
@@ -43,4 +44,19 @@ pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>, CommandError> {
         return Ok(buf);
     }
     std::fs::read(path).map_err(|e| CommandError::new("io.read", format!("{}: {e}", path.display())))
+}
+
+/// How OpenSSL was linked: `vendored` (built from `openssl-src` by the `vendored-openssl`
+/// feature, statically) or `system` (the distribution's libssl/libcrypto).
+pub fn openssl_build() -> &'static str {
+    if cfg!(feature = "vendored-openssl") {
+        "vendored"
+    } else {
+        "system"
+    }
+}
+
+/// `<OpenSSL version text>, <vendored|system>`, as `--version` and `bench` print it.
+pub fn openssl_linked() -> String {
+    format!("{}, {}", openssl::version::version(), openssl_build())
 }

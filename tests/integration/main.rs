@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod attacks;
+mod bench_batch;
 mod browser;
 mod certificate_validity;
 mod compose;
