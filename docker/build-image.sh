@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the eidas-connector container image offline, from the release binary already built on
-# this machine (`cargo build --release --locked`), with podman and no registry:
+# this machine (`cargo build --release --locked --features vendored-openssl`), with podman and no registry:
 #   1. the build base (Debian bookworm with libssl3 and ca-certificates), made once with
 #      mmdebstrap from Debian's packages and kept under its tag;
 #   2. docker/Dockerfile with PREBUILT=true and BUILD_IMAGE=the base: the binary is copied from
@@ -31,7 +31,7 @@ say() { echo "== build-image: $*"; }
 fail() { echo "build-image: error: $*" >&2; exit 1; }
 
 command -v podman >/dev/null || fail "podman is not installed (apt-get install podman runc mmdebstrap)"
-[ -x "$BINARY" ] || fail "no release binary at $BINARY: run 'cargo build --release --locked' first"
+[ -x "$BINARY" ] || fail "no release binary at $BINARY: run 'cargo build --release --locked --features vendored-openssl' first"
 # The default OCI runtime (crun) refuses hybrid cgroup layouts; runc works everywhere here.
 runtime=()
 command -v runc >/dev/null && runtime=(--runtime runc)
