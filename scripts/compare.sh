@@ -19,6 +19,7 @@
 #   COMPARE_OURS       our command, with {workload} and {profile} replaced (default:
 #                      "$CARGO_TARGET_DIR/release/eidas-connector bench --batch {workload} --profile {profile}")
 #   COMPARE_KEEP       keep the raw outputs in this folder
+#   COMPARE_FEATURES   cargo features of our build (default vendored-openssl, as the release; "" for the system OpenSSL)
 #   CARGO_TARGET_DIR   as for cargo
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,9 +40,10 @@ raw="${COMPARE_KEEP:-$work}"
 mkdir -p "$raw"
 trap 'rm -rf "$work"' EXIT
 
-echo "== build (release): the connector"
-cargo build --release --locked --bin eidas-connector
-ours_template="${COMPARE_OURS:-$target/release/eidas-connector bench --batch {workload} --profile {profile}}"
+echo "== build (release): the connector, as released (COMPARE_FEATURES, default vendored-openssl)"
+cargo build --release --locked --features "${COMPARE_FEATURES-vendored-openssl}" --bin eidas-connector
+ours_default="$target/release/eidas-connector bench --batch {workload} --profile {profile}"
+ours_template="${COMPARE_OURS:-$ours_default}"
 ours_available=1
 if [[ -z "${COMPARE_OURS:-}" ]] && ! "$target/release/eidas-connector" bench --help >/dev/null 2>&1; then
     ours_available=0
@@ -51,12 +53,12 @@ fi
 echo "== machine"
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$python" -c 'import importlib.metadata, xmlsec, signxml, lxml, cryptography; print("python-xmlsec", xmlsec.__version__, "libxmlsec1", ".".join(map(str, xmlsec.get_libxmlsec_version())), "| signxml", importlib.metadata.version("signxml"), "| lxml", lxml.__version__, "| cryptography", cryptography.__version__)'
-echo "ours: $(openssl version 2>/dev/null || echo 'openssl CLI absent') (system); see BENCHMARKS.md"
+echo "ours: $("$target/release/eidas-connector" --version)"
 
 run_one() { # who profile rep
     local who="$1" profile="$2" rep="$3" out="$raw/$1-$2-$3.txt"
     case "$who" in
-        ours) local cmd="${ours_template//\{workload\}/$(printf %q "$workload")}"; cmd="${cmd//\{profile\}/$profile}"
+        ours) local cmd="${ours_template//"{workload}"/$(printf %q "$workload")}"; cmd="${cmd//"{profile}"/$profile}"
               eval "$cmd" >"$out" 2>"$out.err" || true ;;
         python-xmlsec) "$python" scripts/peer-bench/xmlsec_stack.py "$workload" --profile "$profile" >"$out" 2>"$out.err" || true ;;
         signxml) "$python" scripts/peer-bench/signxml_stack.py "$workload" --profile "$profile" >"$out" 2>"$out.err" || true ;;
