@@ -44,7 +44,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== build (release): the connector and the load driver"
-cargo build --release --locked --bin eidas-connector --example load
+# The release features (the vendored OpenSSL, as CI and the image build it): no second build.
+cargo build --release --locked --features "${EIDAS_BUILD_FEATURES-vendored-openssl}" --bin eidas-connector --example load
 load="$target/release/examples/load"
 connector="$target/release/eidas-connector"
 
