@@ -23,50 +23,15 @@
 # table gives the driver's CPU too. Figures are ratios of one run; see BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# As the container image runs it (docker/Dockerfile; docs/perf-profiles.md).
-export MIMALLOC_ARENA_EAGER_COMMIT="${MIMALLOC_ARENA_EAGER_COMMIT:-0}"
-
 stores="${LOAD_STORES:-memory redis}"
 probe="${LOAD_PROBE:-30s}"
 duration="${LOAD_DURATION:-60s}"
 concurrency="${LOAD_CONCURRENCY:-8}"
 max_in_flight="${LOAD_MAX_IN_FLIGHT:-64}"
-target="${CARGO_TARGET_DIR:-target}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/eidas-load.XXXXXX")"
-logs="${LOAD_LOG_DIR:-$work}"
-mkdir -p "$logs"
-redis_pid=""
-
-cleanup() {
-    if [[ -n "$redis_pid" ]]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== build (release): the connector and the load driver"
-# The release features (the vendored OpenSSL, as CI and the image build it): no second build.
-cargo build --release --locked --features "${EIDAS_BUILD_FEATURES-vendored-openssl}" --bin eidas-connector --example load
-load="$target/release/examples/load"
-connector="$target/release/eidas-connector"
-
-start_redis() {
-    if [[ -n "${LOAD_REDIS_URL:-}" ]]; then redis_url="$LOAD_REDIS_URL"; return; fi
-    command -v redis-server >/dev/null || { echo "load-test: redis-server not found (apt install redis-server, or set LOAD_REDIS_URL)" >&2; exit 2; }
-    local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-        --dir "$work" --logfile "$logs/redis.log" &
-    redis_pid=$!
-    for _ in $(seq 100); do
-        if grep -q "Ready to accept connections" "$logs/redis.log" 2>/dev/null; then break; fi
-        sleep 0.1
-    done
-    grep -q "Ready to accept connections" "$logs/redis.log" || { echo "load-test: redis-server did not start" >&2; exit 2; }
-    redis_url="redis://127.0.0.1:$port/0"
-}
-
-# `RESULT … key=value …` → value of key.
-field() { sed -n "s/^RESULT .*\b$1=\([^ ]*\).*/\1/p" "$2"; }
+name=load logs_env=LOAD_LOG_DIR redis_env=LOAD_REDIS_URL
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+build_release
 bigger() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:] if x not in ('', 'n/a')]; print(max(v) if v else 'n/a')" "$@"; }
 
 echo "== machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"

@@ -20,52 +20,16 @@
 # The driver is `examples/load` (cargo run --release --example load -- --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# As the container image runs it (docker/Dockerfile; docs/perf-profiles.md): mimalloc's arena
-# committed lazily. The connector process the driver starts inherits it.
-export MIMALLOC_ARENA_EAGER_COMMIT="${MIMALLOC_ARENA_EAGER_COMMIT:-0}"
-
 arg="${1:-10}"
 if [[ "$arg" =~ ^[0-9]+$ ]]; then duration="${arg}m"; else duration="$arg"; fi
 stores="${SOAK_STORES:-memory redis}"
 probe="${SOAK_PROBE:-30s}"
 concurrency="${SOAK_CONCURRENCY:-8}"
 max_in_flight="${SOAK_MAX_IN_FLIGHT:-64}"
-target="${CARGO_TARGET_DIR:-target}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/eidas-soak.XXXXXX")"
-logs="${SOAK_LOG_DIR:-$work}"
-mkdir -p "$logs"
-redis_pid=""
-
-cleanup() {
-    if [[ -n "$redis_pid" ]]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== build (release): the connector and the load driver"
-# The release features (the vendored OpenSSL, as CI and the image build it): no second build.
-cargo build --release --locked --features "${EIDAS_BUILD_FEATURES-vendored-openssl}" --bin eidas-connector --example load
-load="$target/release/examples/load"
-connector="$target/release/eidas-connector"
-
-start_redis() {
-    if [[ -n "${SOAK_REDIS_URL:-}" ]]; then redis_url="$SOAK_REDIS_URL"; return; fi
-    command -v redis-server >/dev/null || { echo "soak: redis-server not found (apt install redis-server, or set SOAK_REDIS_URL)" >&2; exit 2; }
-    local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-        --dir "$work" --logfile "$logs/redis.log" &
-    redis_pid=$!
-    for _ in $(seq 100); do
-        if grep -q "Ready to accept connections" "$logs/redis.log" 2>/dev/null; then break; fi
-        sleep 0.1
-    done
-    grep -q "Ready to accept connections" "$logs/redis.log" || { echo "soak: redis-server did not start" >&2; exit 2; }
-    redis_url="redis://127.0.0.1:$port/0"
-}
-
-# `RESULT … key=value …` → value of key.
-field() { sed -n "s/^RESULT .*\b$1=\([^ ]*\).*/\1/p" "$2"; }
+name=soak logs_env=SOAK_LOG_DIR redis_env=SOAK_REDIS_URL
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+build_release
 
 summary=()
 for store in $stores; do

@@ -32,7 +32,8 @@ use serde_json::Value;
 
 use crate::mock_proxy::{http, MockProxy};
 use crate::service::{
-    client, config_text, start_body, to_proxy_and_back, wait_for, AppOptions, Browser, Page, PeerConfig, TOKEN,
+    client, config_text, consume_at, start_at, start_body, to_proxy_and_back, wait_for, AppOptions, Browser, Page,
+    PeerConfig, TOKEN,
 };
 
 /// Longest wait for the service to start or a country to become (un)available.
@@ -167,27 +168,12 @@ impl Lab {
 
     /// `POST /api/v1/authn-requests` with `body`; (status, JSON).
     pub async fn start_request(&self, body: &Value) -> (u16, Value) {
-        let res = client()
-            .post(format!("{}/api/v1/authn-requests", self.internal))
-            .bearer_auth(TOKEN)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        start_at(&self.internal, body).await
     }
 
     /// The hub's consume of `handle`; (status, JSON).
     pub async fn consume(&self, handle: &str) -> (u16, Value) {
-        let res = client()
-            .post(format!("{}/api/v1/authn-responses/{handle}/consume", self.internal))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        consume_at(&self.internal, handle).await
     }
 
     /// Started at `substantial`, the browser at the mock with `scenario`: (started, browser, ACS

@@ -3,17 +3,11 @@
 //! ran, each with the outcome the fix gives. Every vector is named `TARGET-what` and listed in
 //! the README.
 
-use std::collections::HashMap;
-
 use eidas_connector::flow::check_start_request;
 use eidas_connector::flow::types::StartRequest;
-use eidas_connector::saml::authn_request::{
-    build_authn_request, AuthnRequestParams, ProxyCapabilities, RequestedAttribute,
-};
-use eidas_connector::saml::response::{
-    validate_response, CheckResult, Peer, PendingRequest, ResponseContext, ResponsePolicy,
-};
-use eidas_connector::saml::{CountryCode, LevelOfAssurance, NameIdFormat, SpType, NS_SAML};
+use eidas_connector::saml::authn_request::{build_authn_request, AuthnRequestParams, ProxyCapabilities};
+use eidas_connector::saml::response::CheckResult;
+use eidas_connector::saml::{LevelOfAssurance, NameIdFormat, SpType, NS_SAML};
 use eidas_connector::xmlsec::dsig::sign_element;
 use eidas_connector::xmlsec::keys::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustedCert};
 use eidas_connector::xmlsec::serialize::to_xml;
@@ -21,6 +15,7 @@ use eidas_connector::xmlsec::xmlenc::{encrypt_element, ContentAlgorithm, KeyTran
 use eidas_connector::xmlsec::{Document, Limits, NS_DS};
 use time::macros::datetime;
 
+use crate::saml_props::validate_as_accept_success;
 use crate::support::repo_file;
 
 fn vector(name: &str) -> Vec<u8> {
@@ -91,45 +86,8 @@ fn api_start_refuses_a_provider_name_with_a_noncharacter() {
 /// Validates `message` in the context of the `accept_success` vector (the fuzz targets'), the
 /// proxy service signing with `signing`; returns the error code and the trace.
 fn refused(message: &[u8], signing: &str) -> (String, Vec<CheckResult>) {
-    let pending = PendingRequest {
-        id: "_req3c239fe7ceee689c37c54495235d7d8338c8dd42ac57dee66286bae455ecdd01".into(),
-        country: "ES".into(),
-        proxy_entity_id: "https://eidas.example.es/EidasNode/ServiceMetadata".into(),
-        level_of_assurance: LevelOfAssurance::Substantial,
-        requested_attributes: vec![RequestedAttribute {
-            name: "http://eidas.europa.eu/attributes/naturalperson/PersonIdentifier".into(),
-            required: true,
-        }],
-        name_id_format: NameIdFormat::Unspecified,
-    };
-    let peer = Peer {
-        entity_id: pending.proxy_entity_id.clone(),
-        country: CountryCode::parse("ES").unwrap(),
-        node_country: CountryCode::parse("ES"),
-        signing_certs: TrustedCert::from_pem(&read(signing)).unwrap(),
-        levels_of_assurance: vec![LevelOfAssurance::Substantial, LevelOfAssurance::High],
-        highest_protocol_version: Some("1.2".into()),
-        require_signed_assertion: false,
-        insecure_ignore_certificate_validity: false,
-        allow_sha1_oaep: true,
-    };
-    let keys = [
-        PrivateKey::from_pem(&read("certs/test-pki/sp-enc-rsa3072.key.pem"), None).unwrap(),
-        PrivateKey::from_pem(&read("certs/test-pki/sp-enc-ec-p256.key.pem"), None).unwrap(),
-    ];
-    let policy = ResponsePolicy::default();
-    let ctx = ResponseContext {
-        now: datetime!(2026-11-25 10:00:30 UTC),
-        entity_id: "https://connector.example.fr/eidas/metadata",
-        acs_url: "https://connector.example.fr/eidas/acs",
-        our_country: CountryCode::parse("FR").unwrap(),
-        pending: &pending,
-        peer: &peer,
-        decryption_keys: &keys,
-        policy: &policy,
-    };
     let mut trace: Vec<CheckResult> = Vec::new();
-    let err = validate_response(message, &ctx, &mut HashMap::new(), &mut trace).unwrap_err();
+    let err = validate_as_accept_success(message, signing, &mut trace).unwrap_err();
     (err.code(), trace)
 }
 

@@ -9,7 +9,7 @@ mod pages;
 mod peers_failing;
 mod rollover;
 mod shared_state;
-mod shutdown;
+pub(crate) mod shutdown;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -280,13 +280,13 @@ pub fn client() -> reqwest::Client {
 
 /// `POST /api/v1/authn-requests` with `body`; (status, JSON).
 pub async fn start(app: &TestApp, body: &Value) -> (u16, Value) {
-    let res = client()
-        .post(format!("{}/api/v1/authn-requests", app.internal))
-        .bearer_auth(TOKEN)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
+    start_at(&app.internal, body).await
+}
+
+/// `POST {internal}/api/v1/authn-requests` with `body`, to any instance; (status, JSON).
+pub async fn start_at(internal: &str, body: &Value) -> (u16, Value) {
+    let res =
+        client().post(format!("{internal}/api/v1/authn-requests")).bearer_auth(TOKEN).json(body).send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -305,8 +305,13 @@ pub fn start_body(mock: &MockProxy, loa: &str) -> Value {
 
 /// `POST /api/v1/authn-responses/{handle}/consume`; (status, JSON).
 pub async fn consume(app: &TestApp, handle: &str) -> (u16, Value) {
+    consume_at(&app.internal, handle).await
+}
+
+/// `POST {internal}/api/v1/authn-responses/{handle}/consume`, to any instance; (status, JSON).
+pub async fn consume_at(internal: &str, handle: &str) -> (u16, Value) {
     let res = client()
-        .post(format!("{}/api/v1/authn-responses/{handle}/consume", app.internal))
+        .post(format!("{internal}/api/v1/authn-responses/{handle}/consume"))
         .bearer_auth(TOKEN)
         .send()
         .await

@@ -13,6 +13,7 @@ use tokio::net::TcpStream;
 
 use super::panicked_lines;
 use crate::mock_proxy::MockProxy;
+use crate::service::shutdown::expect_continue;
 use crate::service::{
     client, config_text, start_body, to_proxy_and_back, wait_for, AppOptions, Browser, PeerConfig, TOKEN,
 };
@@ -65,16 +66,7 @@ impl InFlight {
             body.len()
         );
         conn.write_all(head.as_bytes()).await.unwrap();
-        let mut interim = Vec::new();
-        let read_interim = async {
-            let mut byte = [0u8; 1];
-            while !interim.ends_with(b"\r\n\r\n") {
-                conn.read_exact(&mut byte).await.unwrap();
-                interim.push(byte[0]);
-            }
-        };
-        tokio::time::timeout(BOUND, read_interim).await.expect("a 100 Continue");
-        assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&interim));
+        expect_continue(&mut conn, BOUND).await;
         conn.write_all(first).await.unwrap();
         conn.flush().await.unwrap();
         Self { conn, rest: rest.to_vec() }

@@ -45,16 +45,7 @@ async fn graceful_shutdown_lets_an_acs_post_in_flight_finish_and_refuses_new_con
     );
     conn.write_all(head.as_bytes()).await.unwrap();
     conn.flush().await.unwrap();
-    let mut interim = Vec::new();
-    let read_interim = async {
-        let mut byte = [0u8; 1];
-        while !interim.ends_with(b"\r\n\r\n") {
-            conn.read_exact(&mut byte).await.unwrap();
-            interim.push(byte[0]);
-        }
-    };
-    tokio::time::timeout(CLOSING, read_interim).await.expect("a 100 Continue");
-    assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&interim));
+    expect_continue(&mut conn, CLOSING).await;
     conn.write_all(first.as_bytes()).await.unwrap();
     conn.flush().await.unwrap();
 
@@ -85,4 +76,19 @@ async fn graceful_shutdown_lets_an_acs_post_in_flight_finish_and_refuses_new_con
     assert!(app.task.await.unwrap().is_ok());
     assert!(refuses_connections(&public).await);
     assert!(refuses_connections(&internal).await);
+}
+
+/// Reads the interim response to a request sent with `Expect: 100-continue` and asserts it is
+/// `100 Continue`, within `bound`.
+pub(crate) async fn expect_continue(conn: &mut TcpStream, bound: Duration) {
+    let mut interim = Vec::new();
+    let read_interim = async {
+        let mut byte = [0u8; 1];
+        while !interim.ends_with(b"\r\n\r\n") {
+            conn.read_exact(&mut byte).await.unwrap();
+            interim.push(byte[0]);
+        }
+    };
+    tokio::time::timeout(bound, read_interim).await.expect("a 100 Continue");
+    assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&interim));
 }
