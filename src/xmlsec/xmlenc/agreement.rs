@@ -11,8 +11,9 @@
 //! ConcatKDF, so any guess would be untested interop. A message carrying one gets
 //! [`EncError::Structure`] until a peer shows what it means.
 
-use openssl::aes::{unwrap_key, wrap_key, AesKey};
 use openssl::bn::BigNumContext;
+use openssl::cipher::Cipher;
+use openssl::cipher_ctx::{CipherCtx, CipherCtxFlags};
 use openssl::derive::Deriver;
 use openssl::ec::{EcKey, EcPoint, PointConversionForm};
 use openssl::error::ErrorStack;
@@ -191,14 +192,34 @@ pub(super) fn concat_kdf(
 
 /// RFC 3394 unwrap; the content key is 16, 24 or 32 bytes.
 fn aes_unwrap(kek: &[u8], wrapped: &[u8]) -> Option<Vec<u8>> {
-    // Checked here because openssl's `unwrap_key` asserts on the buffer sizes.
     if !matches!(wrapped.len(), 24 | 32 | 40) {
         return None;
     }
-    let kek = AesKey::new_decrypt(kek).ok()?;
-    let mut out = vec![0u8; wrapped.len().checked_sub(8)?];
-    let written = unwrap_key(&kek, None, &mut out, wrapped).ok()?;
-    out.truncate(written);
+    aes_key_wrap(kek, wrapped, false)
+}
+
+/// RFC 3394 AES key wrap (`encrypt`) or unwrap with the default IV, through EVP (AES-NI where
+/// the CPU has it, constant time) rather than the table-based low-level `AES_unwrap_key`; the
+/// KEK is 16, 24 or 32 bytes. Unwrap fails when the integrity check fails.
+fn aes_key_wrap(kek: &[u8], input: &[u8], encrypt: bool) -> Option<Vec<u8>> {
+    let cipher = match kek.len() {
+        16 => Cipher::aes_128_wrap(),
+        24 => Cipher::aes_192_wrap(),
+        32 => Cipher::aes_256_wrap(),
+        _ => return None,
+    };
+    let mut ctx = CipherCtx::new().ok()?;
+    ctx.set_flags(CipherCtxFlags::FLAG_WRAP_ALLOW);
+    if encrypt {
+        ctx.encrypt_init(Some(cipher), Some(kek), None).ok()?;
+    } else {
+        ctx.decrypt_init(Some(cipher), Some(kek), None).ok()?;
+    }
+    // Room for the block the EVP layer may reserve beyond the output (8 more on wrap).
+    let mut out = vec![0u8; input.len().checked_add(16)?];
+    let written = ctx.cipher_update(input, Some(&mut out)).ok()?;
+    let rest = ctx.cipher_final(out.get_mut(written..)?).ok()?;
+    out.truncate(written.checked_add(rest)?);
     Some(out)
 }
 
@@ -231,11 +252,7 @@ pub(super) fn write_encrypted_key(
     let z = deriver.derive_to_vec().map_err(fail)?;
     // Empty AlgorithmID, PartyUInfo and PartyVInfo, as the eIDAS-Node sends them ("00").
     let kek = concat_kdf(DigestAlgorithm::Sha256, &z, &[], 32).map_err(fail)?;
-    let kek = AesKey::new_encrypt(&kek).map_err(|_| EncError::EncryptionFailed)?;
-    let mut wrapped = vec![0u8; cek.len().saturating_add(8)];
-    // `wrap_key` asserts on sizes: the CEK is 16, 24 or 32 bytes here, `wrapped` 8 more.
-    let written = wrap_key(&kek, None, &mut wrapped, cek).map_err(|_| EncError::EncryptionFailed)?;
-    wrapped.truncate(written);
+    let wrapped = aes_key_wrap(&kek, cek, true).ok_or(EncError::EncryptionFailed)?;
 
     doc.append(encrypted_key, Node::Element(xenc("EncryptionMethod").with_attr("Algorithm", KW_AES256)));
     let key_info = doc.append(encrypted_key, Node::Element(ds("KeyInfo")));
@@ -390,6 +407,38 @@ mod tests {
         let peer = PKey::from_ec_key(peer).unwrap();
         let mut deriver = Deriver::new(&ours.key).unwrap();
         assert_eq!(deriver.set_peer(&peer).is_ok(), !set_peer_validates());
+    }
+
+    #[test]
+    fn aes_key_wrap_matches_the_rfc_3394_known_answers_and_refuses_a_tampered_wrap() {
+        // RFC 3394 4.1 (128-bit KEK, 128-bit key), 4.4 (192-bit KEK, 192-bit key), 4.6 (256, 256).
+        let cases = [
+            (
+                "000102030405060708090A0B0C0D0E0F",
+                "00112233445566778899AABBCCDDEEFF",
+                "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5",
+            ),
+            (
+                "000102030405060708090A0B0C0D0E0F1011121314151617",
+                "00112233445566778899AABBCCDDEEFF0001020304050607",
+                "031D33264E15D33268F24EC260743EDCE1C6C7DDEE725A936BA814915C6762D2",
+            ),
+            (
+                "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F",
+                "00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F",
+                "28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21",
+            ),
+        ];
+        for (kek, key, wrapped) in cases {
+            let (kek, key, wrapped) =
+                (decode_hex(kek).unwrap(), decode_hex(key).unwrap(), decode_hex(wrapped).unwrap());
+            assert_eq!(aes_key_wrap(&kek, &key, true).unwrap(), wrapped);
+            assert_eq!(aes_unwrap(&kek, &wrapped).unwrap(), key);
+            let mut tampered = wrapped.clone();
+            tampered[5] ^= 0x80;
+            assert_eq!(aes_unwrap(&kek, &tampered), None);
+        }
+        assert_eq!(aes_key_wrap(&[0; 20], &[0; 16], true), None, "a KEK of another size");
     }
 
     #[test]
