@@ -23,6 +23,12 @@ use crate::store::redis::{RedisStore, RedisTls};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
+/// How long a Response's and an Assertion's IDs are remembered beyond the last instant the
+/// Response could be accepted (its NotOnOrAfter plus the country's clock skew): SAML profiles
+/// 4.1.4.5 keep them until then; the margin covers clock differences between instances. The
+/// single-use AuthnRequest ID refuses a replay first in any case.
+const REPLAY_MARGIN: time::Duration = time::Duration::seconds(60);
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -242,7 +248,9 @@ impl Application {
             request: secs(api.request_ttl_secs),
             response: secs(api.response_ttl_secs),
             status_retention: secs(api.status_retention_secs),
-            replay: time::Duration::hours(1),
+            // Over NotOnOrAfter + the country's skew, after which the time checks refuse the
+            // Response anyway: clock differences between instances (attacks.md P1).
+            replay: REPLAY_MARGIN,
         };
         let server = config.settings.server.clone();
         let tokens = web::Data::new(ApiTokens::new(&api.tokens));

@@ -93,6 +93,13 @@ pub struct Args {
     /// seconds: short, so that its state reaches a steady size within a soak.
     #[arg(long, default_value_t = 60)]
     ttl_secs: u64,
+    /// `store.max_entries` of the connector started by the driver (memory store). Its live
+    /// entries grow with the rate: per flow two replay markers for about 7 minutes (the
+    /// mock's 5-minute NotOnOrAfter + skew + margin) and the request record for `--ttl-secs`
+    /// twice, so about 960 entries per flow/s. The default bound (200,000) holds about 200
+    /// flows/s; past it new requests get 503 `store_full`, by design.
+    #[arg(long, default_value_t = 1_000_000)]
+    store_max_entries: u64,
     /// `RUST_LOG` of the connector started by the driver.
     #[arg(long, default_value = "info")]
     log_level: String,

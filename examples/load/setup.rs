@@ -106,7 +106,7 @@ fn config_text(args: &Args, public: u16, internal: u16, mock: &str) -> Result<St
         .replace("\"../certs/", &format!("\"{}/", certs.display()))
         .replace("https://localhost:8443", &origin);
     let store = match (args.store.as_str(), &args.redis_url) {
-        ("memory", _) => "backend = \"memory\"".to_owned(),
+        ("memory", _) => format!("backend = \"memory\"\nmax_entries = {}", args.store_max_entries),
         ("redis", Some(url)) => format!("backend = \"redis\"\nredis_url = \"{url}\""),
         ("redis", None) => return Err("--store redis needs --redis-url".into()),
         (other, _) => return Err(format!("--store is memory or redis (got {other:?})")),

@@ -113,8 +113,8 @@ pub struct Ttls {
     pub response: Duration,
     /// A finished request's status stays visible this long (no personal data).
     pub status_retention: Duration,
-    /// Accepted Response and Assertion IDs are remembered this long (anti-replay); longer
-    /// than any Response could stay acceptable.
+    /// Accepted Response and Assertion IDs are remembered this long beyond the last instant
+    /// the Response could be accepted (NotOnOrAfter + the country's skew): anti-replay.
     pub replay: Duration,
 }
 

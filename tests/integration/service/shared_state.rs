@@ -73,6 +73,10 @@ async fn two_instances_on_one_redis_share_requests_results_and_the_replay_cache(
     for key in [format!("response:{issuer}:{response_id}"), format!("assertion:{issuer}:{assertion_id}")] {
         let exists: bool = redis::cmd("EXISTS").arg(format!("eidas:replay:{key}")).query(&mut raw).unwrap();
         assert!(exists, "eidas:replay:{key} missing");
+        // Kept until the Response could no longer be accepted (the mock's 5-minute NotOnOrAfter
+        // + the 60 s skew) and a 60 s margin: about 7 minutes, not hours (attacks.md P1).
+        let pttl: i64 = redis::cmd("PTTL").arg(format!("eidas:replay:{key}")).query(&mut raw).unwrap();
+        assert!((5 * 60_000..=7 * 60_000 + 5_000).contains(&pttl), "eidas:replay:{key} PTTL {pttl} ms");
     }
     // Only the replay cache stands in the way when the request is made pending again behind the
     // connector's back (record and AuthnRequest ID restored in Redis): A, which never saw this
