@@ -11,9 +11,8 @@
 //! ConcatKDF, so any guess would be untested interop. A message carrying one gets
 //! [`EncError::Structure`] until a peer shows what it means.
 
+use openssl::aes::{unwrap_key, wrap_key, AesKey};
 use openssl::bn::BigNumContext;
-use openssl::cipher::Cipher;
-use openssl::cipher_ctx::{CipherCtx, CipherCtxFlags};
 use openssl::derive::Deriver;
 use openssl::ec::{EcKey, EcPoint, PointConversionForm};
 use openssl::error::ErrorStack;
@@ -190,37 +189,32 @@ pub(super) fn concat_kdf(
     Ok(out)
 }
 
-/// RFC 3394 unwrap; the content key is 16, 24 or 32 bytes.
+/// RFC 3394 unwrap; the content key is 16, 24 or 32 bytes. (OpenSSL 3.6's EVP
+/// `id-aes*-wrap` runs the same table-based `AES_decrypt`, not AES-NI, and costs more around it;
+/// the KEK is fresh for every message.)
 fn aes_unwrap(kek: &[u8], wrapped: &[u8]) -> Option<Vec<u8>> {
+    // Checked here because openssl's `unwrap_key` asserts on the buffer sizes.
     if !matches!(wrapped.len(), 24 | 32 | 40) {
         return None;
     }
-    aes_key_wrap(kek, wrapped, false)
+    let kek = AesKey::new_decrypt(kek).ok()?;
+    let mut out = vec![0u8; wrapped.len().checked_sub(8)?];
+    let written = unwrap_key(&kek, None, &mut out, wrapped).ok()?;
+    out.truncate(written);
+    Some(out)
 }
 
-/// RFC 3394 AES key wrap (`encrypt`) or unwrap with the default IV, through EVP (AES-NI where
-/// the CPU has it, constant time) rather than the table-based low-level `AES_unwrap_key`; the
-/// KEK is 16, 24 or 32 bytes. Unwrap fails when the integrity check fails.
-fn aes_key_wrap(kek: &[u8], input: &[u8], encrypt: bool) -> Option<Vec<u8>> {
-    let cipher = match kek.len() {
-        16 => Cipher::aes_128_wrap(),
-        24 => Cipher::aes_192_wrap(),
-        32 => Cipher::aes_256_wrap(),
-        _ => return None,
-    };
-    let mut ctx = CipherCtx::new().ok()?;
-    ctx.set_flags(CipherCtxFlags::FLAG_WRAP_ALLOW);
-    if encrypt {
-        ctx.encrypt_init(Some(cipher), Some(kek), None).ok()?;
-    } else {
-        ctx.decrypt_init(Some(cipher), Some(kek), None).ok()?;
+/// RFC 3394 wrap of a 16, 24 or 32-byte content key.
+fn aes_wrap(kek: &[u8], cek: &[u8]) -> Option<Vec<u8>> {
+    // Checked here because openssl's `wrap_key` asserts on the buffer sizes.
+    if !matches!(cek.len(), 16 | 24 | 32) {
+        return None;
     }
-    // Room for the block the EVP layer may reserve beyond the output (8 more on wrap).
-    let mut out = vec![0u8; input.len().checked_add(16)?];
-    let written = ctx.cipher_update(input, Some(&mut out)).ok()?;
-    let rest = ctx.cipher_final(out.get_mut(written..)?).ok()?;
-    out.truncate(written.checked_add(rest)?);
-    Some(out)
+    let kek = AesKey::new_encrypt(kek).ok()?;
+    let mut wrapped = vec![0u8; cek.len().checked_add(8)?];
+    let written = wrap_key(&kek, None, &mut wrapped, cek).ok()?;
+    wrapped.truncate(written);
+    Some(wrapped)
 }
 
 fn curve_from_uri(uri: &str) -> Option<Nid> {
@@ -252,7 +246,7 @@ pub(super) fn write_encrypted_key(
     let z = deriver.derive_to_vec().map_err(fail)?;
     // Empty AlgorithmID, PartyUInfo and PartyVInfo, as the eIDAS-Node sends them ("00").
     let kek = concat_kdf(DigestAlgorithm::Sha256, &z, &[], 32).map_err(fail)?;
-    let wrapped = aes_key_wrap(&kek, cek, true).ok_or(EncError::EncryptionFailed)?;
+    let wrapped = aes_wrap(&kek, cek).ok_or(EncError::EncryptionFailed)?;
 
     doc.append(encrypted_key, Node::Element(xenc("EncryptionMethod").with_attr("Algorithm", KW_AES256)));
     let key_info = doc.append(encrypted_key, Node::Element(ds("KeyInfo")));
@@ -432,13 +426,14 @@ mod tests {
         for (kek, key, wrapped) in cases {
             let (kek, key, wrapped) =
                 (decode_hex(kek).unwrap(), decode_hex(key).unwrap(), decode_hex(wrapped).unwrap());
-            assert_eq!(aes_key_wrap(&kek, &key, true).unwrap(), wrapped);
+            assert_eq!(aes_wrap(&kek, &key).unwrap(), wrapped);
             assert_eq!(aes_unwrap(&kek, &wrapped).unwrap(), key);
             let mut tampered = wrapped.clone();
             tampered[5] ^= 0x80;
             assert_eq!(aes_unwrap(&kek, &tampered), None);
         }
-        assert_eq!(aes_key_wrap(&[0; 20], &[0; 16], true), None, "a KEK of another size");
+        assert_eq!(aes_wrap(&[0; 20], &[0; 16]), None, "a KEK of another size");
+        assert_eq!(aes_wrap(&[0; 32], &[0; 20]), None, "a content key of another size");
     }
 
     #[test]
