@@ -217,19 +217,8 @@ fn load_profile(dir: &Path, name: String, entry: ProfileEntry, top: &Fields) -> 
         let bytes = read(dir, &r.b64)?;
         responses.push((r, bytes));
     }
-    // The peer exactly as `peers::verify::response_peer` builds it with a country's default
-    // settings (no `require_signed_assertion`, no relaxation, SHA-1 OAEP accepted).
-    let peer = Peer {
-        entity_id: md.entity_id.clone(),
-        country,
-        node_country: md.node_country,
-        signing_certs: md.signing_keys(),
-        levels_of_assurance: md.levels_of_assurance.clone(),
-        highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
-        require_signed_assertion: false,
-        insecure_ignore_certificate_validity: false,
-        allow_sha1_oaep: true,
-    };
+    // The peer as `serve` builds it for a country with the default settings.
+    let peer = Peer::from_metadata(&md, country);
     Ok(Loaded {
         name,
         now,

@@ -402,15 +402,10 @@ fn run_response_check(args: &ResponseCheckArgs, trace: &mut Vec<CheckResult>) ->
         },
     };
     let peer = Peer {
-        entity_id: md.entity_id.clone(),
-        country,
-        node_country: md.node_country,
-        signing_certs: md.signing_keys(),
-        levels_of_assurance: md.levels_of_assurance.clone(),
-        highest_protocol_version: md.highest_protocol_version().map(str::to_owned),
         require_signed_assertion,
         insecure_ignore_certificate_validity: ignore_validity,
         allow_sha1_oaep,
+        ..Peer::from_metadata(&md, country)
     };
     let policy = ResponsePolicy { clock_skew, ..ResponsePolicy::default() };
     let ctx = ResponseContext {

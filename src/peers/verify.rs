@@ -94,18 +94,14 @@ fn select_entity(
     }
 }
 
-/// The one place a [`Peer`] is built: verified metadata plus the country's settings.
+/// The [`Peer`] of a country: its verified metadata ([`Peer::from_metadata`]) and the policy of
+/// its settings.
 pub(super) fn response_peer(metadata: &ProxyServiceMetadata, country: &CountryConfig) -> Peer {
     Peer {
-        entity_id: metadata.entity_id.clone(),
-        country: country.code,
-        node_country: metadata.node_country,
-        signing_certs: metadata.signing_keys(),
-        levels_of_assurance: metadata.levels_of_assurance.clone(),
-        highest_protocol_version: metadata.highest_protocol_version().map(str::to_owned),
         require_signed_assertion: country.settings.require_signed_assertion,
         insecure_ignore_certificate_validity: country.settings.insecure_ignore_certificate_validity,
         allow_sha1_oaep: country.settings.allow_sha1_oaep,
+        ..Peer::from_metadata(metadata, country.code)
     }
 }
 
@@ -192,5 +188,31 @@ mod tests {
         assert_eq!(p.highest_protocol_version.as_deref(), Some("1.2"));
         assert!(p.require_signed_assertion);
         assert!(p.insecure_ignore_certificate_validity);
+        es.settings.allow_sha1_oaep = false;
+        let s = verify_document(&vector("proxy-metadata.xml"), &es, NOW, NOW, Source::Network).unwrap();
+        assert!(!s.peer.allow_sha1_oaep);
+    }
+
+    #[test]
+    fn a_peer_from_metadata_alone_has_the_policy_of_a_country_written_with_its_defaults() {
+        // `bench --batch` validates as `serve` would for a country written with only its code,
+        // metadata URL and trust anchors.
+        let text = format!("code = \"ES\"\nmetadata_url = \"{URL}\"\ntrust = [\"anchor.pem\"]");
+        let written: crate::config::CountrySettings = ::config::Config::builder()
+            .add_source(::config::File::from_str(&text, ::config::FileFormat::Toml))
+            .build()
+            .and_then(::config::Config::try_deserialize)
+            .unwrap();
+        let es = CountryConfig { settings: written, ..country("ES", URL) };
+        let s = verify_document(&vector("proxy-metadata.xml"), &es, NOW, NOW, Source::Network).unwrap();
+        let alone = Peer::from_metadata(&s.metadata, es.code);
+        assert_eq!(
+            (alone.require_signed_assertion, alone.insecure_ignore_certificate_validity, alone.allow_sha1_oaep),
+            (s.peer.require_signed_assertion, s.peer.insecure_ignore_certificate_validity, s.peer.allow_sha1_oaep)
+        );
+        assert_eq!(
+            (alone.entity_id, alone.signing_certs.len()),
+            (s.peer.entity_id.clone(), s.peer.signing_certs.len())
+        );
     }
 }

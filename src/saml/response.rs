@@ -106,6 +106,26 @@ pub struct Peer {
     pub allow_sha1_oaep: bool,
 }
 
+impl Peer {
+    /// The proxy service its verified metadata describes, serving `country`, with the policy of
+    /// a country's default settings (`[[countries]]` in the configuration): no signed Assertion
+    /// required, no relaxation of certificate validity, SHA-1 OAEP accepted. The one mapping
+    /// from metadata; callers set the three policy fields from their settings.
+    pub fn from_metadata(metadata: &super::metadata::ProxyServiceMetadata, country: CountryCode) -> Self {
+        Self {
+            entity_id: metadata.entity_id.clone(),
+            country,
+            node_country: metadata.node_country,
+            signing_certs: metadata.signing_keys(),
+            levels_of_assurance: metadata.levels_of_assurance.clone(),
+            highest_protocol_version: metadata.highest_protocol_version().map(str::to_owned),
+            require_signed_assertion: false,
+            insecure_ignore_certificate_validity: false,
+            allow_sha1_oaep: true,
+        }
+    }
+}
+
 /// Knobs of the validation.
 #[derive(Debug, Clone)]
 pub struct ResponsePolicy {
