@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 
 use super::panicked_lines;
 use crate::mock_proxy::MockProxy;
-use crate::service::shutdown::expect_continue;
+use crate::service::shutdown::{expect_continue, hub_location};
 use crate::service::{
     client, config_text, start_body, to_proxy_and_back, wait_for, AppOptions, Browser, PeerConfig, TOKEN,
 };
@@ -167,12 +167,7 @@ async fn sigterm_under_load_finishes_every_accepted_request_refuses_new_ones_and
         let (kind, reply) = done.unwrap();
         match kind {
             "acs" => {
-                assert!(reply.starts_with("HTTP/1.1 303 See Other\r\n"), "{reply}");
-                let location = reply
-                    .lines()
-                    .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
-                    .unwrap_or_else(|| panic!("no Location in {reply}"));
-                assert!(location.starts_with("http://127.0.0.1:9/hub/callback?response_handle="), "{location}");
+                let location = hub_location(&reply);
                 handles.push(location.to_owned());
             }
             _ => {

@@ -65,12 +65,7 @@ async fn graceful_shutdown_lets_an_acs_post_in_flight_finish_and_refuses_new_con
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw).await.unwrap();
     let reply = String::from_utf8_lossy(&raw);
-    assert!(reply.starts_with("HTTP/1.1 303 See Other\r\n"), "{reply}");
-    let location = reply
-        .lines()
-        .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
-        .unwrap_or_else(|| panic!("no Location in {reply}"));
-    assert!(location.starts_with("http://127.0.0.1:9/hub/callback?response_handle="), "{location}");
+    hub_location(&reply);
 
     stopping.await.unwrap();
     assert!(app.task.await.unwrap().is_ok());
@@ -91,4 +86,15 @@ pub(crate) async fn expect_continue(conn: &mut TcpStream, bound: Duration) {
     };
     tokio::time::timeout(bound, read_interim).await.expect("a 100 Continue");
     assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&interim));
+}
+
+/// The `Location` of a raw HTTP reply that must be the 303 back to the hub with a result.
+pub(crate) fn hub_location(reply: &str) -> &str {
+    assert!(reply.starts_with("HTTP/1.1 303 See Other\r\n"), "{reply}");
+    let location = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+        .unwrap_or_else(|| panic!("no Location in {reply}"));
+    assert!(location.starts_with("http://127.0.0.1:9/hub/callback?response_handle="), "{location}");
+    location
 }
