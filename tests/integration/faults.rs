@@ -22,7 +22,7 @@ use std::sync::{Mutex, Once};
 
 use serde_json::Value;
 
-use crate::service::{metrics, TestApp};
+pub use crate::service::refresh_error;
 
 /// Panics seen in this test binary: (thread name, message).
 static PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
@@ -63,17 +63,6 @@ impl PanicWatch {
 /// A fast metadata schedule: a refresh every second, a retry after one to two seconds.
 pub const FAST_PEERS: &str = "metadata_refresh_min_secs = 1\nmetadata_refresh_max_secs = 1\n\
 metadata_retry_initial_secs = 1\nmetadata_retry_max_secs = 2\nmetadata_rollover_cooldown_secs = 60";
-
-/// The `eidas_metadata_refresh_error` series of `country` in `/metrics`: the code of its last
-/// failed refresh, `None` while the last attempt succeeded.
-pub async fn refresh_error(app: &TestApp, country: &str) -> Option<String> {
-    let prefix = format!("eidas_metadata_refresh_error{{country=\"{country}\",code=\"");
-    let text = metrics(app).await;
-    let line = text.lines().find(|l| l.starts_with(&prefix))?;
-    let (code, value) = line[prefix.len()..].split_once("\"} ")?;
-    assert_eq!(value, "1", "{line}");
-    Some(code.to_owned())
-}
 
 /// Lines of `log` that report a panic.
 pub fn panicked_lines(log: &str) -> Vec<&str> {

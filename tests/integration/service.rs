@@ -518,6 +518,17 @@ pub async fn metrics(app: &TestApp) -> String {
     client().get(format!("{}/metrics", app.internal)).send().await.unwrap().text().await.unwrap()
 }
 
+/// The `eidas_metadata_refresh_error` series of `country` in `/metrics`: the code of its last
+/// failed refresh, `None` while the last attempt succeeded.
+pub async fn refresh_error(app: &TestApp, country: &str) -> Option<String> {
+    let prefix = format!("eidas_metadata_refresh_error{{country=\"{country}\",code=\"");
+    let text = metrics(app).await;
+    let line = text.lines().find(|l| l.starts_with(&prefix))?;
+    let (code, value) = line[prefix.len()..].split_once("\"} ")?;
+    assert_eq!(value, "1", "{line}");
+    Some(code.to_owned())
+}
+
 /// Polls `check` every 100 ms until it gives `Some`, for at most `bound` (a bounded wait, never
 /// a timing assertion); panics naming `what` when it never does. Prints how long it took.
 pub async fn wait_for<T, F, Fut>(what: &str, bound: Duration, mut check: F) -> T

@@ -16,17 +16,6 @@ fn fast() -> AppOptions {
     AppOptions { peers: FAST_PEERS.into(), ..AppOptions::default() }
 }
 
-/// The `eidas_metadata_refresh_error` series of `country` in `/metrics`: the code of its last
-/// failed refresh, `None` while the last attempt succeeded.
-async fn refresh_error(app: &TestApp, country: &str) -> Option<String> {
-    let prefix = format!("eidas_metadata_refresh_error{{country=\"{country}\",code=\"");
-    let text = metrics(app).await;
-    let line = text.lines().find(|l| l.starts_with(&prefix))?;
-    let (code, value) = line[prefix.len()..].split_once("\"} ")?;
-    assert_eq!(value, "1", "{line}");
-    Some(code.to_owned())
-}
-
 /// Waits until the last refresh of XA failed with `code`.
 async fn wait_for_refresh_error(app: &TestApp, code: &str) {
     wait_for(&format!("a failed refresh ({code})"), RECOVERY, || async move {
